@@ -1,0 +1,156 @@
+"""WeChat's web sign-in protocol, without Flask.
+
+:class:`WeChatClient` builds the authorize links, exchanges a code for a
+token through requests-oauthlib with :func:`wechat_compliance_fix`, and reads
+the profile. One client per WeChat app, shared by every request: it keeps one
+pool of HTTP connections so sign-ins reuse kept-alive connections to WeChat.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests_oauthlib import OAuth2Session
+
+from .compliance import read_json, wechat_compliance_fix
+from .errors import BadResponse, UnavailableError
+from .profile import WeChatProfile
+from .redact import install_log_redaction
+
+OPEN_BASE_URL = "https://open.weixin.qq.com"
+API_BASE_URL = "https://api.weixin.qq.com"
+
+#: Desktop browsers: the person scans a QR code with their phone.
+WEBSITE_SCOPE = "snsapi_login"
+#: Inside WeChat's own browser (official-account web authorization).
+IN_WECHAT_SCOPES = ("snsapi_userinfo", "snsapi_base")
+
+Token = dict[str, Any]
+
+
+class WeChatClient:
+    """One WeChat app (its ``app_id`` and ``app_secret``) speaking to WeChat.
+
+    Thread-safe; create it once and share it. ``timeout`` (seconds) applies
+    to every call. Point ``open_base_url`` / ``api_base_url`` at the local
+    emulator to sign in without WeChat.
+    """
+
+    def __init__(
+        self,
+        app_id: str,
+        app_secret: str,
+        *,
+        open_base_url: str = OPEN_BASE_URL,
+        api_base_url: str = API_BASE_URL,
+        timeout: float = 10.0,
+        pool_maxsize: int = 10,
+    ) -> None:
+        self.app_id = app_id
+        self._secret = app_secret
+        self.open_base_url = open_base_url.rstrip("/")
+        self.api_base_url = api_base_url.rstrip("/")
+        self.timeout = timeout
+        # One adapter, one connection pool, shared by every OAuth2Session we make.
+        self._adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_maxsize)
+        install_log_redaction()
+
+    def __repr__(self) -> str:  # never show the secret
+        return f"<WeChatClient app_id={self.app_id!r} api={self.api_base_url!r}>"
+
+    # -- links the browser follows -------------------------------------------
+
+    def qrconnect_url(self, redirect_uri: str, state: str) -> str:
+        """The website-app QR page (desktop browsers), scope ``snsapi_login``."""
+        return self._authorize_link("/connect/qrconnect", redirect_uri, WEBSITE_SCOPE, state)
+
+    def oauth2_authorize_url(self, redirect_uri: str, state: str, scope: str) -> str:
+        """Official-account web authorization, for pages inside WeChat's browser."""
+        return self._authorize_link("/connect/oauth2/authorize", redirect_uri, scope, state)
+
+    def _authorize_link(self, path: str, redirect_uri: str, scope: str, state: str) -> str:
+        # WeChat pattern-checks this link: parameters in exactly this order,
+        # redirect_uri encoded once, and the #wechat_redirect fragment.
+        query = urlencode(
+            [
+                ("appid", self.app_id),
+                ("redirect_uri", redirect_uri),
+                ("response_type", "code"),
+                ("scope", scope),
+                ("state", state),
+            ],
+            quote_via=quote,
+            safe="",
+        )
+        return f"{self.open_base_url}{path}?{query}#wechat_redirect"
+
+    # -- calls to WeChat's API -----------------------------------------------
+
+    def session(self, token: Token | None = None, scope: str = WEBSITE_SCOPE) -> OAuth2Session:
+        """A requests-oauthlib session with the WeChat fix and the shared pool."""
+        session = OAuth2Session(self.app_id, scope=[scope], token=token)
+        session.mount("https://", self._adapter)
+        session.mount("http://", self._adapter)
+        return wechat_compliance_fix(session)
+
+    def fetch_token(self, code: str, scope: str = WEBSITE_SCOPE) -> Token:
+        """Exchange an authorization code (single use) for a token.
+
+        The token is WeChat's JSON plus ``token_type`` and ``expires_at``; it
+        carries ``openid``, and ``unionid`` when the app is bound to an Open
+        Platform account.
+        """
+        session = self.session(scope=scope)
+        try:
+            with _network_errors():
+                token = session.fetch_token(
+                    f"{self.api_base_url}/sns/oauth2/access_token",
+                    code=code,
+                    client_secret=self._secret,
+                    method="GET",
+                    include_client_id=True,  # never an HTTP Basic header
+                    timeout=self.timeout,
+                )
+        except Warning as changed:
+            # oauthlib warns when WeChat grants another scope than asked for;
+            # WeChat's answer is what the token can do, so keep it.
+            token = dict(getattr(changed, "token", None) or {})
+        if not token.get("openid") or not token.get("access_token"):
+            raise BadResponse("WeChat's token has no openid or access_token")
+        token.setdefault("expires_at", time.time() + float(token.get("expires_in", 7200)))
+        return dict(token)
+
+    def fetch_userinfo(self, token: Token) -> dict[str, Any]:
+        """``/sns/userinfo`` for the person the token belongs to."""
+        session = self.session(token=token, scope=token.get("scope", WEBSITE_SCOPE))
+        with _network_errors():
+            response = session.get(f"{self.api_base_url}/sns/userinfo", timeout=self.timeout)
+        return read_json(response)
+
+    def fetch_profile(self, code: str, scope: str = WEBSITE_SCOPE) -> tuple[WeChatProfile, Token]:
+        """Code -> token -> profile: the two round trips of a sign-in.
+
+        With ``snsapi_base`` there is no userinfo call: the profile holds only
+        the ``openid`` / ``unionid`` of the token response.
+        """
+        token = self.fetch_token(code, scope)
+        if token.get("scope", scope) == "snsapi_base":
+            return WeChatProfile.from_token(token), token
+        return WeChatProfile.from_userinfo(self.fetch_userinfo(token), token), token
+
+
+@contextmanager
+def _network_errors() -> Iterator[None]:
+    """Turn transport failures into :class:`UnavailableError`."""
+    try:
+        yield
+    except requests.Timeout:
+        raise UnavailableError("WeChat did not answer in time") from None
+    except requests.RequestException as error:
+        raise UnavailableError(f"could not reach WeChat ({type(error).__name__})") from None

@@ -1,0 +1,125 @@
+"""The ``WECHAT_*`` configuration keys, read and checked in one place."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from .client import API_BASE_URL, IN_WECHAT_SCOPES, OPEN_BASE_URL
+from .errors import InsecureSettings
+
+#: Every key, its default and its meaning; the README's config table mirrors it.
+CONFIG_KEYS: dict[str, tuple[Any, str]] = {
+    "WECHAT_APP_ID": (None, "AppID of the website application on the WeChat Open Platform"),
+    "WECHAT_APP_SECRET": (None, "AppSecret of that website application"),
+    "WECHAT_SCOPE": (
+        "snsapi_userinfo",
+        "scope inside WeChat's browser: snsapi_userinfo or snsapi_base "
+        "(the desktop QR path always uses snsapi_login)",
+    ),
+    "WECHAT_URL_PREFIX": ("/wechat", "where the blueprint is mounted"),
+    "WECHAT_OPEN_BASE_URL": (OPEN_BASE_URL, "WeChat's authorize pages (or the emulator)"),
+    "WECHAT_API_BASE_URL": (API_BASE_URL, "WeChat's sns APIs (or the emulator)"),
+    "WECHAT_LOGIN_REDIRECT": ("/", "where to go after sign-in when there is no safe next"),
+    "WECHAT_REMEMBER": (False, "passed to flask_login.login_user(remember=...)"),
+    "WECHAT_TIMEOUT": (10.0, "seconds to wait for each call to WeChat"),
+    "WECHAT_STATE_MAX_AGE": (600, "seconds a sign-in may take from the button to the callback"),
+    "WECHAT_SITE_NAME": (None, "the site's name on the sign-in page (default: the host name)"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The checked ``WECHAT_*`` values of one app."""
+
+    app_id: str
+    app_secret: str
+    scope: str
+    url_prefix: str
+    open_base_url: str
+    api_base_url: str
+    login_redirect: str
+    remember: bool
+    timeout: float
+    state_max_age: float
+    site_name: str | None
+
+    def __repr__(self) -> str:  # never show the secret
+        return f"<Settings app_id={self.app_id!r} api={self.api_base_url!r}>"
+
+    @property
+    def uses_emulator(self) -> bool:
+        """Both WeChat URLs point at this machine: the local emulator."""
+        return _is_loopback(self.open_base_url) and _is_loopback(self.api_base_url)
+
+
+def load_settings(config: Mapping[str, Any]) -> Settings:
+    """Read the ``WECHAT_*`` keys, raising :class:`InsecureSettings` naming a bad one."""
+    value = {key: config.get(key, default) for key, (default, _) in CONFIG_KEYS.items()}
+    open_url, api_url = value["WECHAT_OPEN_BASE_URL"], value["WECHAT_API_BASE_URL"]
+    for key in ("WECHAT_OPEN_BASE_URL", "WECHAT_API_BASE_URL"):
+        if urlsplit(str(value[key])).scheme not in ("http", "https"):
+            raise InsecureSettings(f"{key} must be an http(s) URL, not {value[key]!r}")
+    emulator = _is_loopback(open_url) and _is_loopback(api_url)
+
+    app_id, secret = value["WECHAT_APP_ID"], value["WECHAT_APP_SECRET"]
+    if emulator and not app_id and not secret:
+        from .emulator.world import WEBSITE_APP_ID, WEBSITE_APP_SECRET
+
+        app_id, secret = WEBSITE_APP_ID, WEBSITE_APP_SECRET
+    for key, given in (("WECHAT_APP_ID", app_id), ("WECHAT_APP_SECRET", secret)):
+        if not given or not isinstance(given, str):
+            raise InsecureSettings(
+                f"{key} is not set: use the credentials of your website application "
+                "on the WeChat Open Platform"
+            )
+
+    if value["WECHAT_SCOPE"] not in IN_WECHAT_SCOPES:
+        raise InsecureSettings(
+            f"WECHAT_SCOPE must be one of {', '.join(IN_WECHAT_SCOPES)}, "
+            f"not {value['WECHAT_SCOPE']!r}"
+        )
+    prefix = value["WECHAT_URL_PREFIX"]
+    if not isinstance(prefix, str) or not prefix.startswith("/"):
+        raise InsecureSettings(f"WECHAT_URL_PREFIX must start with '/', not {prefix!r}")
+    numbers = {}
+    for key in ("WECHAT_TIMEOUT", "WECHAT_STATE_MAX_AGE"):
+        try:
+            numbers[key] = float(value[key])
+        except (TypeError, ValueError):
+            numbers[key] = 0.0
+        if numbers[key] <= 0:
+            raise InsecureSettings(f"{key} must be a positive number, not {value[key]!r}")
+    if urlsplit(api_url).scheme == "http" and not os.environ.get("OAUTHLIB_INSECURE_TRANSPORT"):
+        raise InsecureSettings(
+            "WECHAT_API_BASE_URL is plain http, which oauthlib refuses; for the local "
+            "emulator only, set OAUTHLIB_INSECURE_TRANSPORT=1 in the environment"
+        )
+
+    return Settings(
+        app_id=app_id,
+        app_secret=secret,
+        scope=value["WECHAT_SCOPE"],
+        url_prefix=prefix.rstrip("/") or "/",
+        open_base_url=open_url,
+        api_base_url=api_url,
+        login_redirect=value["WECHAT_LOGIN_REDIRECT"],
+        remember=bool(value["WECHAT_REMEMBER"]),
+        timeout=numbers["WECHAT_TIMEOUT"],
+        state_max_age=numbers["WECHAT_STATE_MAX_AGE"],
+        site_name=value["WECHAT_SITE_NAME"],
+    )
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

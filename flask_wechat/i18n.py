@@ -1,0 +1,143 @@
+"""The person's language, and pages rendered in it.
+
+Strings in templates and code go through gettext with the standard
+``.po``/``.mo`` catalogs in ``translations/`` (Babel's tools extract and
+compile them; see the README). The blueprint renders with its own overlay of
+the app's Jinja environment, so its gettext never replaces the app's own
+(for instance Flask-Babel's), and templates still resolve through the app's
+loader: a file in the app's ``templates/wechat/`` wins over the bundled one.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+from functools import cache
+from pathlib import Path
+from typing import Any, Callable
+
+from flask import current_app, g, request, session, url_for
+from flask.signals import before_render_template, template_rendered
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
+
+TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+SESSION_KEY = "_wechat_lang"
+DEFAULT_LOCALE = "en"
+
+#: Catalog name -> (BCP 47 tag for ``<html lang>``, the language's own name).
+LANGUAGES: dict[str, tuple[str, str]] = {
+    "en": ("en", "English"),
+    "zh_Hans": ("zh-Hans", "简体中文"),
+}
+
+
+def normalize(tag: str | None) -> str | None:
+    """Map a language tag (``zh-CN``, ``zh_Hans``, ``en-GB``, ``zh``) to a catalog name."""
+    if not tag:
+        return None
+    tag = tag.strip().lower().replace("_", "-")
+    if tag == "en" or tag.startswith("en-"):
+        return "en"
+    if tag == "zh" or tag.startswith("zh-"):
+        return "zh_Hans"
+    return None
+
+
+def select_locale() -> str:
+    """The language for this request, chosen once and kept on ``g``.
+
+    In order: ``?lang=`` (remembered in the session), the remembered choice,
+    Flask-Babel's locale when the app uses it, ``Accept-Language``, English.
+    """
+    if "_wechat_locale" in g:
+        return g._wechat_locale
+    chosen = normalize(request.args.get("lang"))
+    if chosen:
+        session[SESSION_KEY] = chosen
+    else:
+        chosen = session.get(SESSION_KEY) if session.get(SESSION_KEY) in LANGUAGES else None
+    if not chosen and "babel" in current_app.extensions:
+        from flask_babel import get_locale  # only when the app already uses it
+
+        chosen = normalize(str(get_locale() or ""))
+    if not chosen:
+        for tag, _quality in request.accept_languages:
+            chosen = normalize(tag)
+            if chosen:
+                break
+    g._wechat_locale = chosen or DEFAULT_LOCALE
+    return g._wechat_locale
+
+
+@cache
+def translations(locale: str) -> _gettext.NullTranslations:
+    """The compiled catalog for ``locale`` (English is the source language)."""
+    if locale == "en":
+        return _gettext.NullTranslations()
+    return _gettext.translation("messages", TRANSLATIONS_DIR, languages=[locale])
+
+
+def gettext(message: str, **variables: Any) -> str:
+    """Translate ``message`` into the current request's language."""
+    text = translations(select_locale()).gettext(message)
+    return text % variables if variables else text
+
+
+def _newstyle(translate: Callable[..., str]) -> Callable[..., str]:
+    # Jinja's "newstyle" gettext: the callable escapes and formats itself,
+    # so {% trans %} and _() behave the same and variables are autoescaped.
+    @pass_context
+    def call(context: Context, *args: Any, **variables: Any) -> str:
+        text = translate(*args)
+        if context.eval_ctx.autoescape:
+            # Catalog strings are ours, like the template's own markup.
+            text = Markup(text)  # noqa: S704
+        return text % variables
+
+    return call
+
+
+def _environment(app: Any) -> Environment:
+    env = app.extensions.get("wechat_jinja_env")
+    if env is None:
+        env = app.jinja_env.overlay(extensions=["jinja2.ext.i18n"])
+        env.newstyle_gettext = True  # on the overlay only
+        app.extensions["wechat_jinja_env"] = env
+    return env
+
+
+def language_links(next_url: str | None) -> list[dict[str, Any]]:
+    """The language switch: the sign-in page in each language, keeping ``next``."""
+    current = select_locale()
+    return [
+        {
+            "tag": tag,
+            "name": name,
+            "current": locale == current,
+            "url": url_for("wechat.login", next=next_url, lang=tag),
+        }
+        for locale, (tag, name) in LANGUAGES.items()
+    ]
+
+
+def render(template_name: str, next_url: str | None = None, **context: Any) -> str:
+    """Render one of the blueprint's templates in the person's language."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    locale = select_locale()
+    catalog = translations(locale)
+    context.update(
+        gettext=_newstyle(catalog.gettext),
+        _=_newstyle(catalog.gettext),
+        ngettext=_newstyle(catalog.ngettext),
+        wechat_locale=locale,
+        html_lang=LANGUAGES[locale][0],
+        language_links=language_links(next_url),
+        next_url=next_url,
+    )
+    app.update_template_context(context)
+    template = _environment(app).get_or_select_template(template_name)
+    before_render_template.send(app, template=template, context=context)
+    html = template.render(context)
+    template_rendered.send(app, template=template, context=context)
+    return html

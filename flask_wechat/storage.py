@@ -1,0 +1,43 @@
+"""Where a signed-in person's WeChat token is kept: a seam.
+
+The default, :class:`SessionStorage`, keeps it in Flask's session (signed
+but readable by its owner: it holds only that person's own token). Pass
+another object with the same three methods to ``WeChat(storage=...)`` to keep
+tokens in a database instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from flask import session
+
+Token = dict[str, Any]
+
+
+class TokenStorage(Protocol):
+    """What ``WeChat`` needs of a token store."""
+
+    def load(self, user: Any) -> Token | None:
+        """The token saved for ``user``, or ``None``."""
+
+    def save(self, user: Any, token: Token) -> None:
+        """Save ``token`` for ``user``, replacing any earlier one."""
+
+    def delete(self, user: Any) -> None:
+        """Forget ``user``'s token (sign-out)."""
+
+
+class SessionStorage:
+    """Keep the token of the person signed in in this browser's session."""
+
+    key = "_wechat_token"
+
+    def load(self, user: Any) -> Token | None:
+        return session.get(self.key)
+
+    def save(self, user: Any, token: Token) -> None:
+        session[self.key] = dict(token)
+
+    def delete(self, user: Any) -> None:
+        session.pop(self.key, None)

@@ -1,0 +1,113 @@
+"""pytest fixtures for apps that use flask-wechat (a pytest plugin).
+
+Installed with the package, so your own tests can sign in against the local
+WeChat emulator over real HTTP::
+
+    @pytest.fixture
+    def app(wechat_emulator):
+        app = create_app()
+        app.config.update(
+            WECHAT_OPEN_BASE_URL=wechat_emulator.url,
+            WECHAT_API_BASE_URL=wechat_emulator.url,
+        )
+        return app
+
+    def test_sign_in(client, wechat_emulator):
+        to_wechat = client.get("/wechat/authorize").location
+        callback = wechat_emulator.approve(to_wechat, user="lilei")
+        client.get(callback)          # signed in
+
+The emulator server starts once per test session; each test gets it with
+its state reset. Nothing here is imported until a fixture is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
+
+import pytest
+
+if TYPE_CHECKING:
+    from .emulator import EmulatorServer
+
+
+class _FormReader(HTMLParser):
+    """The first form of a page: its action and its hidden fields."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action: str | None = None
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "form" and self.action is None:
+            self.action = attributes.get("action") or ""
+        elif tag == "input" and attributes.get("type") == "hidden" and attributes.get("name"):
+            self.fields.setdefault(attributes["name"] or "", attributes.get("value") or "")
+
+
+class EmulatorHandle:
+    """The running emulator as a test sees it: its URL, its world, and a phone."""
+
+    def __init__(self, server: EmulatorServer) -> None:
+        self.server = server
+        self.url: str = server.url
+        self.world = server.world
+
+    def approve(self, authorize_url: str, user: str = "lilei", action: str = "confirm") -> str:
+        """Do what a person does on WeChat's page, over real HTTP.
+
+        Opens ``authorize_url`` (the site's redirect to WeChat), picks the
+        test ``user`` and presses Confirm (``action="deny"`` to decline).
+        Returns the URL WeChat sends the browser back to (the site's
+        callback), or raises ``AssertionError`` with WeChat's error page text.
+        """
+        import requests
+
+        page = requests.get(authorize_url.split("#", 1)[0], timeout=10, allow_redirects=False)
+        if page.is_redirect:  # silent snsapi_base: no page at all
+            return page.headers["Location"]
+        form = _FormReader()
+        form.feed(page.text)
+        if form.action is None:
+            raise AssertionError(f"WeChat showed no sign-in form:\n{page.text[:2000]}")
+        answer = requests.post(
+            urljoin(page.url, form.action),
+            data={**form.fields, "action": action, "user": user},
+            timeout=10,
+            allow_redirects=False,
+        )
+        if not answer.is_redirect:
+            raise AssertionError(f"WeChat did not redirect:\n{answer.text[:2000]}")
+        return answer.headers["Location"]
+
+
+@pytest.fixture(scope="session")
+def _wechat_emulator_server() -> Iterator[EmulatorServer]:
+    from .emulator import EmulatorServer
+
+    with EmulatorServer() as server:
+        yield server
+
+
+@pytest.fixture
+def wechat_emulator(
+    _wechat_emulator_server: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[EmulatorHandle]:
+    """The local WeChat emulator on a loopback port, reset for this test.
+
+    Also sets ``OAUTHLIB_INSECURE_TRANSPORT`` for the test, since the emulator
+    speaks plain http on loopback (real WeChat is https).
+    """
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    _wechat_emulator_server.world.reset()
+    yield EmulatorHandle(_wechat_emulator_server)
+    _wechat_emulator_server.world.reset()
+
+
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line("markers", "browser: drives a real Chromium (needs /usr/bin/chromium)")

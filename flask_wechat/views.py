@@ -1,0 +1,147 @@
+"""The ``wechat`` blueprint: sign-in page, authorize, callback, logout.
+
+Every failure is a :class:`~flask_wechat.errors.WeChatError`; one handler
+turns it into a status code, a page in the person's language and one log
+line without secrets.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from typing import Any
+
+from flask import Blueprint, current_app, g, redirect, request, session, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from . import state
+from .errors import AccessDenied, FormExpired, SignInRefused, WeChatError
+from .i18n import render
+
+log = logging.getLogger("flask_wechat")
+
+blueprint = Blueprint(
+    "wechat",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+CSRF_KEY = "_wechat_csrf"
+
+#: Sent with every page of the blueprint. The pages load only their own CSS;
+#: the callback URL holds a code and a state, so no Referer may carry it off.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def _wechat() -> Any:
+    return current_app.extensions["wechat"]
+
+
+def _next_arg() -> str | None:
+    return state.safe_next(request.args.get("next"))
+
+
+def csrf_token() -> str:
+    """The token a logout form must send back (see ``wechat/macros.html``)."""
+    if CSRF_KEY not in session:
+        session[CSRF_KEY] = secrets.token_urlsafe(32)
+    return session[CSRF_KEY]
+
+
+@blueprint.get("/login")
+def login() -> Any:
+    """The sign-in page with the WeChat button."""
+    next_url = _next_arg()
+    if current_user.is_authenticated:
+        return redirect(next_url or _wechat().settings.login_redirect)
+    return _page("wechat/login.html", next_url, authorize_url=url_for(".authorize", next=next_url))
+
+
+@blueprint.get("/authorize")
+def authorize() -> Response:
+    """Mint a state bound to this session and send the browser to WeChat."""
+    wechat = _wechat()
+    path = wechat.path_for(request)
+    pending_state = state.mint(session, _next_arg(), path, wechat.settings.state_max_age)
+    return redirect(wechat.authorize_url(path, url_for(".callback", _external=True), pending_state))
+
+
+@blueprint.get("/callback")
+def callback() -> Response:
+    """WeChat's ``redirect_uri``: check the state, exchange the code, sign in."""
+    wechat = _wechat()
+    pending = state.take(session, request.args.get("state"), wechat.settings.state_max_age)
+    g.wechat_next = pending.next_url  # for the "try again" link of any error page
+    code = request.args.get("code")
+    if not code:
+        raise AccessDenied("the person declined")
+    wechat.sign_in(pending.path, code)
+    return redirect(state.safe_next(pending.next_url) or wechat.settings.login_redirect)
+
+
+@blueprint.post("/logout")
+def logout() -> Response:
+    """Sign out (POST with the form's CSRF token), then go to ``next`` or home."""
+    sent = request.form.get("csrf_token", "")
+    expected = session.get(CSRF_KEY, "")
+    if not (sent and expected and hmac.compare_digest(sent, expected)):
+        raise FormExpired()
+    _wechat().sign_out()
+    return redirect(state.safe_next(request.form.get("next")) or _wechat().settings.login_redirect)
+
+
+@blueprint.errorhandler(WeChatError)
+def error_page(error: WeChatError) -> tuple[str, int]:
+    """One place where an error becomes a page, a status code and a log line."""
+    _wechat().sign_in_failed(error)
+    log.log(
+        logging.ERROR if error.hint else logging.INFO,
+        "WeChat sign-in failed: %s (errcode %s: %s)%s",
+        type(error).__name__,
+        error.errcode,
+        error.errmsg,
+        f"; {error.hint}" if error.hint else "",
+    )
+    next_url = state.safe_next(g.get("wechat_next")) or _next_arg()
+    retry_url = url_for(".login", next=next_url)
+    page = _page(_template_for(error), next_url, error=error, retry_url=retry_url)
+    return page, error.status_code
+
+
+def _page(template: str, next_url: str | None, **context: Any) -> str:
+    settings = _wechat().settings
+    return render(
+        template,
+        next_url,
+        site_name=settings.site_name or request.host,
+        home_url=settings.login_redirect,
+        **context,
+    )
+
+
+def _template_for(error: WeChatError) -> str:
+    if isinstance(error, AccessDenied):
+        return "wechat/declined.html"
+    if isinstance(error, SignInRefused):
+        return "wechat/refused.html"
+    return "wechat/error.html"
+
+
+@blueprint.after_request
+def security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response

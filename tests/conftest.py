@@ -1,0 +1,65 @@
+"""A small app signed in through the emulator, as a real user of the extension would write it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask_login import LoginManager, UserMixin, current_user
+
+from flask_wechat import WeChat, WeChatProfile
+
+
+class User(UserMixin):
+    def __init__(self, profile: WeChatProfile) -> None:
+        self.id = profile.id
+        self.nickname = profile.nickname
+        self.avatar_url = profile.avatar_url
+
+
+@pytest.fixture
+def make_app(wechat_emulator: Any) -> Callable[..., Flask]:
+    """Build an app configured for the emulator; keyword arguments override config."""
+
+    def make(**config: Any) -> Flask:
+        app = Flask(__name__)
+        app.config.update(
+            SECRET_KEY="test-secret-key",
+            TESTING=True,
+            WECHAT_OPEN_BASE_URL=wechat_emulator.url,
+            WECHAT_API_BASE_URL=wechat_emulator.url,
+        )
+        app.config.update(config)
+        users: dict[str, User] = {}
+        app.users = users  # type: ignore[attr-defined]
+        app.refused = set()  # type: ignore[attr-defined]
+        manager = LoginManager(app)
+        manager.user_loader(users.get)
+        wechat = WeChat(app)
+
+        @wechat.profile_handler
+        def user_for(profile: WeChatProfile, token: dict) -> User | None:
+            if profile.openid in app.refused:  # type: ignore[attr-defined]
+                return None
+            return users.setdefault(profile.id, User(profile))
+
+        @app.get("/")
+        def index() -> str:
+            if current_user.is_authenticated:
+                return f"signed in as {current_user.nickname}"
+            return "anonymous"
+
+        @app.get("/private/page")
+        def private() -> str:
+            return "private"
+
+        return app
+
+    return make
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
