@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, render_template_string
 from flask_login import LoginManager, UserMixin, current_user
 
 from flask_wechat import WeChat, WeChatProfile
@@ -50,6 +50,12 @@ def make_app(wechat_emulator: Any) -> Callable[..., Flask]:
             if current_user.is_authenticated:
                 return f"signed in as {current_user.nickname}"
             return "anonymous"
+
+        @app.get("/account")
+        def account() -> str:
+            return render_template_string(
+                '{% from "wechat/macros.html" import logout_button %}{{ logout_button() }}'
+            )
 
         @app.get("/private/page")
         def private() -> str:

@@ -1,0 +1,24 @@
+"""Small steps shared by the flow tests."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+def start(client: Any, next_url: str | None = None) -> str:
+    """Press the WeChat button; return WeChat's authorize URL."""
+    query = {"next": next_url} if next_url else {}
+    response = client.get("/wechat/authorize", query_string=query)
+    assert response.status_code == 302
+    return response.location
+
+
+def state_of(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["state"][0]
+
+
+def sign_in(client: Any, emulator: Any, user: str = "lilei", next_url: str | None = None) -> Any:
+    """A whole sign-in; returns the callback's response."""
+    callback = emulator.approve(start(client, next_url), user=user)
+    return client.get(callback)
