@@ -16,10 +16,11 @@ from urllib.parse import quote, urlencode
 
 import requests
 from requests.adapters import HTTPAdapter
+from oauthlib.oauth2 import TokenExpiredError
 from requests_oauthlib import OAuth2Session
 
 from .compliance import read_json, wechat_compliance_fix
-from .errors import BadResponse, UnavailableError
+from .errors import AccessTokenExpired, BadResponse, UnavailableError
 from .profile import WeChatProfile
 from .redact import install_log_redaction
 
@@ -147,9 +148,11 @@ class WeChatClient:
 
 @contextmanager
 def _network_errors() -> Iterator[None]:
-    """Turn transport failures into :class:`UnavailableError`."""
+    """Turn transport failures and oauthlib's expiry check into typed errors."""
     try:
         yield
+    except TokenExpiredError:
+        raise AccessTokenExpired("the access token is past its expires_at") from None
     except requests.Timeout:
         raise UnavailableError("WeChat did not answer in time") from None
     except requests.RequestException as error:

@@ -1,0 +1,147 @@
+"""The flask-wechat example: a small tea-house site with WeChat sign-in.
+
+    make demo            # or: python example_app.py
+
+With no ``WECHAT_APP_ID`` in the environment it starts the local WeChat
+emulator beside itself and signs in against it: open http://127.0.0.1:5000,
+press the WeChat button, pick a test person and press Confirm. With real
+credentials (``WECHAT_APP_ID``, ``WECHAT_APP_SECRET``, served over https on
+the callback domain registered for the app) it signs in with WeChat itself.
+
+Users live in a SQLite file in ``instance/``, so they survive restarts. The
+top-level ``templates/`` and ``static/`` show how an app brands the bundled
+pages: ``templates/wechat/base.html`` overrides the extension's own.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, render_template
+from flask_login import LoginManager, UserMixin, current_user, login_required
+
+from flask_wechat import WeChat, WeChatProfile
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY,      -- WeChatProfile.id: the unionid, else the openid
+    openid TEXT NOT NULL,
+    unionid TEXT,
+    nickname TEXT,
+    avatar_url TEXT,
+    created_at REAL NOT NULL,
+    last_sign_in REAL NOT NULL
+)
+"""
+
+
+class User(UserMixin):
+    def __init__(self, row: sqlite3.Row) -> None:
+        self.id = row["id"]
+        self.nickname = row["nickname"] or "WeChat user"
+        self.avatar_url = row["avatar_url"]
+        self.created_at = row["created_at"]
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(
+        SECRET_KEY=os.environ.get("SECRET_KEY", "dev only: set SECRET_KEY in production"),
+        WECHAT_SITE_NAME="Teahouse 茶馆",
+        DATABASE=str(Path(app.instance_path) / "example_users.sqlite3"),
+    )
+    app.config.update({k: v for k, v in os.environ.items() if k.startswith("WECHAT_")})
+    app.config.update(config or {})
+    if not app.config.get("WECHAT_APP_ID") and not app.config.get("WECHAT_API_BASE_URL"):
+        _use_emulator(app)
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(app.config["DATABASE"]) as db:
+        db.execute(SCHEMA)
+
+    login_manager = LoginManager(app)
+    login_manager.login_view = "wechat.login"
+    wechat = WeChat(app)
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        row = _db().execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
+        return User(row) if row else None
+
+    @wechat.profile_handler
+    def user_for(profile: WeChatProfile, token: dict) -> User:
+        now = time.time()
+        db = _db()
+        # Key on profile.id (unionid when WeChat gives one), and link an account
+        # first seen by openid alone once its unionid shows up.
+        db.execute(
+            "UPDATE users SET id = ? WHERE id = ? AND ? IS NOT NULL",
+            (profile.id, profile.openid, profile.unionid),
+        )
+        db.execute(
+            """INSERT INTO users (id, openid, unionid, nickname, avatar_url, created_at, last_sign_in)
+               VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(id) DO UPDATE SET nickname = excluded.nickname,
+                   avatar_url = excluded.avatar_url, last_sign_in = excluded.last_sign_in""",
+            (
+                profile.id,
+                profile.openid,
+                profile.unionid,
+                profile.nickname,
+                profile.avatar_url,
+                now,
+                now,
+            ),
+        )
+        db.commit()
+        return load_user(profile.id)
+
+    @app.get("/")
+    def index() -> str:
+        return render_template("index.html")
+
+    @app.get("/account")
+    @login_required
+    def account() -> str:
+        return render_template("account.html", user=current_user)
+
+    @app.teardown_appcontext
+    def close_db(_error: BaseException | None) -> None:
+        db = g.pop("db", None)
+        if db is not None:
+            db.close()
+
+    return app
+
+
+def _db() -> sqlite3.Connection:
+    from flask import current_app
+
+    if "db" not in g:
+        g.db = sqlite3.connect(current_app.config["DATABASE"])
+        g.db.row_factory = sqlite3.Row
+    return g.db
+
+
+def _use_emulator(app: Flask) -> None:
+    """Start the local WeChat emulator and point the extension at it."""
+    from flask_wechat.emulator import EmulatorServer
+
+    # The emulator speaks plain http on loopback; oauthlib only allows that
+    # when told to. Real WeChat is https, and real deployments never set this.
+    os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    port = int(os.environ.get("WECHAT_EMULATOR_PORT", "5051"))
+    emulator = EmulatorServer(port=port).start()
+    app.config.update(WECHAT_OPEN_BASE_URL=emulator.url, WECHAT_API_BASE_URL=emulator.url)
+    app.extensions["wechat_emulator"] = emulator
+    print(f" * WeChat emulator on {emulator.url} (no WECHAT_APP_ID set)")
+
+
+if __name__ == "__main__":
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "5000"))
+    create_app().run(host=host, port=port, use_reloader=False)

@@ -1,0 +1,55 @@
+"""example_app.py: signs in against the emulator and keeps its users across restarts."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from example_app import create_app  # noqa: E402
+
+from .helpers import sign_in  # noqa: E402
+
+
+@pytest.fixture
+def make_example(tmp_path, wechat_emulator):
+    def make():
+        return create_app(
+            {
+                "TESTING": True,
+                "DATABASE": str(tmp_path / "users.sqlite3"),
+                "WECHAT_OPEN_BASE_URL": wechat_emulator.url,
+                "WECHAT_API_BASE_URL": wechat_emulator.url,
+            }
+        )
+
+    return make
+
+
+def test_example_signs_in_and_persists_users(make_example, wechat_emulator, tmp_path):
+    app = make_example()
+    client = app.test_client()
+    home = client.get("/").data.decode()
+    assert "Sign in · 登录" in home
+    login = client.get("/wechat/login").data.decode()
+    assert "Teahouse 茶馆" in login and "/static/example.css" in login  # the app's override
+    assert sign_in(client, wechat_emulator, user="hanmeimei").location == "/"
+    home = client.get("/").data.decode()
+    assert "Han Meimei 🐼" in home and "/mmopen/hanmeimei/" in home
+    # A restarted app (same database, same secret key) still knows the person.
+    restarted = make_example()
+    cookie = client.get_cookie("session")
+    fresh_client = restarted.test_client()
+    fresh_client.set_cookie("session", cookie.value)
+    assert "Han Meimei 🐼" in fresh_client.get("/account").data.decode()
+    with sqlite3.connect(tmp_path / "users.sqlite3") as db:
+        assert db.execute("SELECT nickname FROM users").fetchall() == [("Han Meimei 🐼",)]
+
+
+def test_account_page_requires_sign_in(make_example):
+    response = make_example().test_client().get("/account")
+    assert response.status_code == 302
+    assert response.location.startswith("/wechat/login?next=")

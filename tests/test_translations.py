@@ -1,0 +1,59 @@
+"""Every message has its translation, and the shipped .mo matches its .po."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from flask_wechat.i18n import LANGUAGES, TRANSLATIONS_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGS = [locale for locale in LANGUAGES if locale != "en"]
+
+
+def _source_messages() -> set[str]:
+    """Extract with the same configuration as `make translations` (babel.cfg)."""
+    method_map = [
+        ("flask_wechat/*.py", "python"),
+        ("flask_wechat/templates/wechat/**.html", "jinja2"),
+    ]
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+    return {
+        message if isinstance(message, str) else message[0]
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, keywords=keywords
+        )
+    }
+
+
+@pytest.mark.parametrize("locale", CATALOGS)
+def test_every_message_is_translated(locale):
+    with open(TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po", "rb") as po:
+        catalog = read_po(po)
+    translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
+    missing = _source_messages() - translated
+    assert not missing, f"untranslated in {locale}: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("locale", CATALOGS)
+def test_compiled_catalog_is_current(locale):
+    folder = TRANSLATIONS_DIR / locale / "LC_MESSAGES"
+    with open(folder / "messages.po", "rb") as po, open(folder / "messages.mo", "rb") as mo:
+        source, compiled = read_po(po), read_mo(io.BytesIO(mo.read()))
+    expected = {m.id: m.string for m in source if m.id and m.string and not m.fuzzy}
+    shipped = {m.id: m.string for m in compiled if m.id}
+    assert shipped == expected, "run `make translations` to recompile"
+
+
+def test_placeholders_survive_translation():
+    for locale in CATALOGS:
+        with open(TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po", "rb") as po:
+            for message in read_po(po):
+                if message.id and message.string:
+                    for name in ("%(site)s", "%(code)s"):
+                        assert (name in message.id) == (name in message.string), message.id
