@@ -83,7 +83,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             (profile.id, profile.openid, profile.unionid),
         )
         db.execute(
-            """INSERT INTO users (id, openid, unionid, nickname, avatar_url, created_at, last_sign_in)
+            """INSERT INTO users
+                   (id, openid, unionid, nickname, avatar_url, created_at, last_sign_in)
                VALUES (?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT(id) DO UPDATE SET nickname = excluded.nickname,
                    avatar_url = excluded.avatar_url, last_sign_in = excluded.last_sign_in""",

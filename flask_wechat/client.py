@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import requests
-from requests.adapters import HTTPAdapter
 from oauthlib.oauth2 import TokenExpiredError
+from requests.adapters import HTTPAdapter
 from requests_oauthlib import OAuth2Session
 
 from .compliance import read_json, wechat_compliance_fix

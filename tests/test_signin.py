@@ -6,6 +6,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
 from flask_wechat import signals
 from flask_wechat.emulator import USER_HANMEIMEI, WEBSITE_APP_ID, WEBSITE_APP_SECRET
 
