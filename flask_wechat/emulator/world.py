@@ -1,0 +1,627 @@
+"""The emulator's state: registered apps, test people, codes, tokens, a clock, faults.
+
+Everything WeChat would keep on its side lives here, behind one lock, so that the
+threaded test server can serve several requests at once. This module knows nothing
+about Flask: the views in this package translate HTTP to calls on :class:`World`
+and :class:`WeChatError` back to WeChat's ``{"errcode": N, "errmsg": "..."}`` bodies.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import secrets
+import string
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+WEBSITE = "website"
+OFFICIAL_ACCOUNT = "official_account"
+APP_KINDS = (WEBSITE, OFFICIAL_ACCOUNT)
+
+#: Seeded Open Platform account both default apps are bound to (so they share unionids).
+OPEN_ACCOUNT = "emulator-open-account"
+
+# The seeded secrets are public, emulator-only test credentials (hence the noqa): they
+# are accepted by this emulator and nowhere else.
+
+#: Seeded website app (Open Platform "网站应用", QR sign-in on desktop browsers).
+WEBSITE_APP_ID = "wxe1a0000000000001"
+WEBSITE_APP_SECRET = "5e1a7c0d9b2f4e6a8c1d3f5a7b9e0c2d"  # noqa: S105
+
+#: Seeded official account app (公众号 web authorization inside WeChat's browser).
+MP_APP_ID = "wxe1a0000000000002"
+MP_APP_SECRET = "0f2e4d6c8b0a1f3e5d7c9b1a2f4e6d8c"  # noqa: S105
+
+#: Callback domains registered for both seeded apps (hosts only; ports are not compared).
+DEFAULT_CALLBACK_DOMAINS = ("127.0.0.1", "localhost")
+
+#: Keys of the seeded test people, in the order pages list them.
+USER_LILEI = "lilei"
+USER_HANMEIMEI = "hanmeimei"
+USER_SNAPSHOT = "snapshot"
+USER_NO_AVATAR = "zhangwei"
+
+SCOPE_LOGIN = "snsapi_login"
+SCOPE_BASE = "snsapi_base"
+SCOPE_USERINFO = "snsapi_userinfo"
+
+#: Code lifetimes: WeChat documents 10 minutes for website apps, 5 for official accounts.
+CODE_LIFETIME = {WEBSITE: 600, OFFICIAL_ACCOUNT: 300}
+ACCESS_TOKEN_LIFETIME = 7200
+REFRESH_TOKEN_LIFETIME = 30 * 24 * 3600
+
+#: WeChat's English errmsg texts for the codes the sns APIs answer. Real responses append
+#: ", rid: ..." (a request id); :func:`errmsg` does the same.
+ERRMSG: dict[int, str] = {
+    -1: "system error",
+    0: "ok",
+    40001: "invalid credential, access_token is invalid or not latest",
+    40002: "invalid grant_type",
+    40003: "invalid openid",
+    40013: "invalid appid",
+    40014: "invalid access_token",
+    40029: "invalid code",
+    40030: "invalid refresh_token",
+    40125: "invalid appsecret",
+    40163: "code been used",
+    40164: "invalid ip, not in whitelist",
+    41001: "access_token missing",
+    41002: "appid missing",
+    41003: "refresh_token missing",
+    41004: "appsecret missing",
+    41008: "missing code",
+    41009: "missing openid",
+    42001: "access_token expired",
+    42002: "refresh_token expired",
+    42003: "code expired",
+    45011: "api minute-quota reach limit",
+    48001: "api unauthorized",
+}
+
+FAULT_KINDS = ("errcode", "http_status", "html", "truncated", "empty", "delay")
+
+_TOKEN_ALPHABET = string.ascii_letters + string.digits
+
+
+def rid(now: float | None = None) -> str:
+    """A request id shaped like WeChat's: hex time, then two random hex groups."""
+    stamp = int(time.time() if now is None else now) & 0xFFFFFFFF
+    return f"{stamp:08x}-{secrets.token_hex(4)}-{secrets.token_hex(4)}"
+
+
+def errmsg(errcode: int, now: float | None = None) -> str:
+    """WeChat's message for ``errcode`` with a fresh ``, rid: ...`` suffix."""
+    text = ERRMSG.get(errcode, "system error")
+    return f"{text}, rid: {rid(now)}"
+
+
+class WeChatError(Exception):
+    """A WeChat API error; the views answer it as HTTP 200 ``{"errcode", "errmsg"}``."""
+
+    def __init__(self, errcode: int) -> None:
+        super().__init__(f"{errcode} {ERRMSG.get(errcode, 'system error')}")
+        self.errcode = errcode
+
+    def body(self, now: float | None = None) -> dict[str, Any]:
+        return {"errcode": self.errcode, "errmsg": errmsg(self.errcode, now)}
+
+
+@dataclass(frozen=True)
+class App:
+    """An app registered with WeChat.
+
+    ``kind`` is ``"website"`` (Open Platform website app, qrconnect, ``snsapi_login``) or
+    ``"official_account"`` (web authorization, ``snsapi_base``/``snsapi_userinfo``).
+    Apps bound to the same ``open_account`` see the same ``unionid`` for a person.
+    """
+
+    appid: str
+    secret: str
+    kind: str
+    callback_domains: tuple[str, ...]
+    open_account: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in APP_KINDS:
+            raise ValueError(f"kind must be one of {APP_KINDS}, not {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class User:
+    """A test person who can "scan" the QR code or approve an authorization.
+
+    ``sex`` is always 0 and the place fields are empty: WeChat stopped reporting them
+    in late 2021. ``snapshot`` marks a snapshot-mode user (a page opened from a Moments
+    preview): official accounts see ``is_snapshotuser: 1`` and virtual profile data.
+    ``has_avatar=False`` gives an empty ``headimgurl``, which WeChat also allows.
+    """
+
+    key: str
+    nickname: str
+    avatar_color: str = "#3b5b92"
+    snapshot: bool = False
+    has_avatar: bool = True
+    sex: int = 0
+    province: str = ""
+    city: str = ""
+    country: str = ""
+
+    @property
+    def initial(self) -> str:
+        """First character of the nickname, drawn on the emulator's avatar."""
+        return self.nickname[:1].upper() or "?"
+
+
+def default_apps() -> list[App]:
+    """The two seeded apps, bound to one open account."""
+    return [
+        App(WEBSITE_APP_ID, WEBSITE_APP_SECRET, WEBSITE, DEFAULT_CALLBACK_DOMAINS, OPEN_ACCOUNT),
+        App(MP_APP_ID, MP_APP_SECRET, OFFICIAL_ACCOUNT, DEFAULT_CALLBACK_DOMAINS, OPEN_ACCOUNT),
+    ]
+
+
+def default_users() -> list[User]:
+    """The seeded test people; the first one is the default choice."""
+    return [
+        User(USER_LILEI, "李雷", avatar_color="#1f6f8b"),
+        # Emoji outside the BMP: catches clients that decode the body as Latin-1.
+        User(USER_HANMEIMEI, "Han Meimei 🐼", avatar_color="#8e3b6e"),
+        # WeChat gives snapshot-mode users a virtual nickname and a grey default avatar.
+        User(USER_SNAPSHOT, "微信用户", avatar_color="#5f6368", snapshot=True),
+        User(USER_NO_AVATAR, "张伟", avatar_color="#7a5c12", has_avatar=False),
+    ]
+
+
+def _b64_id(material: str) -> str:
+    digest = hashlib.sha256(material.encode("utf-8")).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def make_openid(appid: str, user_key: str) -> str:
+    """Deterministic 28-character openid, different for every (app, person)."""
+    return ("o" + _b64_id(f"openid:{appid}:{user_key}"))[:28]
+
+
+def make_unionid(open_account: str, user_key: str) -> str:
+    """Deterministic 28-character unionid, shared by every app of one open account."""
+    return ("o" + _b64_id(f"unionid:{open_account}:{user_key}"))[:28]
+
+
+def _random_token(length: int) -> str:
+    return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(length))
+
+
+@dataclass
+class Code:
+    """An authorization code: single use, short-lived, bound to app, person and scope."""
+
+    code: str
+    appid: str
+    user_key: str
+    scope: str
+    expires_at: float
+    used: bool = False
+
+
+@dataclass
+class AccessToken:
+    token: str
+    appid: str
+    openid: str
+    user_key: str
+    scope: str
+    expires_at: float
+
+
+@dataclass
+class RefreshToken:
+    token: str
+    appid: str
+    openid: str
+    user_key: str
+    scope: str
+    expires_at: float
+    access_token: str
+
+
+@dataclass
+class Fault:
+    """A scripted misbehaviour for the next ``times`` requests to ``path``."""
+
+    path: str
+    kind: str
+    errcode: int = -1
+    status: int = 502
+    seconds: float = 2.0
+    times: int = 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "errcode": self.errcode,
+            "status": self.status,
+            "seconds": self.seconds,
+            "times": self.times,
+        }
+
+
+@dataclass
+class _State:
+    apps: dict[str, App] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    codes: dict[str, Code] = field(default_factory=dict)
+    access_tokens: dict[str, AccessToken] = field(default_factory=dict)
+    refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
+    faults: list[Fault] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    offset: float = 0.0
+
+
+class World:
+    """WeChat's side of sign-in, in memory. Thread-safe: every method takes one lock.
+
+    ``World()`` starts with the seeded apps and people; :meth:`reset` returns to that.
+    Time comes from :meth:`now` (real time plus an offset moved by :meth:`advance`), so
+    tests can expire codes and tokens without sleeping.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._state = _State()
+        self.reset()
+
+    # -- clock -----------------------------------------------------------------------
+
+    def now(self) -> float:
+        """Emulated time: ``time.time()`` plus whatever :meth:`advance` added."""
+        with self._lock:
+            return time.time() + self._state.offset
+
+    def advance(self, seconds: float) -> float:
+        """Move the emulated clock forward (codes and tokens expire); returns now()."""
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        with self._lock:
+            self._state.offset += seconds
+            return self.now()
+
+    # -- setup -----------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to the seeded apps and people; drop codes, tokens, faults, log, offset."""
+        with self._lock:
+            self._state = _State()
+            for app in default_apps():
+                self._state.apps[app.appid] = app
+            for user in default_users():
+                self._state.users[user.key] = user
+
+    def add_app(self, app: App) -> App:
+        """Register (or replace) an app."""
+        with self._lock:
+            self._state.apps[app.appid] = app
+            return app
+
+    def add_user(self, user: User) -> User:
+        """Add (or replace) a test person."""
+        with self._lock:
+            self._state.users[user.key] = user
+            return user
+
+    def get_app(self, appid: str) -> App | None:
+        with self._lock:
+            return self._state.apps.get(appid)
+
+    def get_user(self, key: str) -> User | None:
+        with self._lock:
+            return self._state.users.get(key)
+
+    @property
+    def apps(self) -> list[App]:
+        with self._lock:
+            return list(self._state.apps.values())
+
+    @property
+    def users(self) -> list[User]:
+        with self._lock:
+            return list(self._state.users.values())
+
+    def default_user(self) -> User:
+        """The person chosen when nothing else says who is holding the phone."""
+        with self._lock:
+            return next(iter(self._state.users.values()))
+
+    # -- identities ------------------------------------------------------------------
+
+    def openid(self, appid: str, user_key: str) -> str:
+        return make_openid(appid, user_key)
+
+    def unionid(self, appid: str, user_key: str) -> str | None:
+        """The person's unionid as seen by ``appid``; None when the app is unbound."""
+        app = self.get_app(appid)
+        if app is None or not app.open_account:
+            return None
+        return make_unionid(app.open_account, user_key)
+
+    # -- codes and tokens ------------------------------------------------------------
+
+    def issue_code(self, appid: str, user_key: str, scope: str) -> str:
+        """What happens when the person approves: a fresh single-use code."""
+        with self._lock:
+            app = self._state.apps.get(appid)
+            if app is None:
+                raise KeyError(f"unknown appid {appid!r}")
+            if user_key not in self._state.users:
+                raise KeyError(f"unknown user {user_key!r}")
+            code = _random_token(32)
+            self._state.codes[code] = Code(
+                code=code,
+                appid=appid,
+                user_key=user_key,
+                scope=scope,
+                expires_at=self.now() + CODE_LIFETIME[app.kind],
+            )
+            return code
+
+    def _check_app(self, appid: str | None) -> App:
+        if not appid:
+            raise WeChatError(41002)
+        app = self._state.apps.get(appid)
+        if app is None:
+            raise WeChatError(40013)
+        return app
+
+    def exchange_code(
+        self,
+        appid: str | None,
+        secret: str | None,
+        code: str | None,
+        grant_type: str | None,
+    ) -> dict[str, Any]:
+        """``/sns/oauth2/access_token``.
+
+        Checks run in a fixed order, credentials first, so that a wrong secret never
+        burns the code: 41002, 40013, 41004, 40125, 41008, 40002, 40029, 40163, 42003.
+        """
+        with self._lock:
+            app = self._check_app(appid)
+            if not secret:
+                raise WeChatError(41004)
+            if not secrets.compare_digest(secret.encode(), app.secret.encode()):
+                raise WeChatError(40125)
+            if not code:
+                raise WeChatError(41008)
+            if grant_type != "authorization_code":
+                raise WeChatError(40002)
+            record = self._state.codes.get(code)
+            # A code issued to another app is as unknown to this app as a made-up one.
+            if record is None or record.appid != app.appid:
+                raise WeChatError(40029)
+            if record.used:
+                raise WeChatError(40163)
+            now = self.now()
+            if now >= record.expires_at:
+                raise WeChatError(42003)
+            record.used = True
+
+            openid = make_openid(app.appid, record.user_key)
+            access = self._new_access_token(app.appid, openid, record.user_key, record.scope)
+            refresh = RefreshToken(
+                token=_random_token(86),
+                appid=app.appid,
+                openid=openid,
+                user_key=record.user_key,
+                scope=record.scope,
+                expires_at=now + REFRESH_TOKEN_LIFETIME,
+                access_token=access.token,
+            )
+            self._state.refresh_tokens[refresh.token] = refresh
+            body: dict[str, Any] = {
+                "access_token": access.token,
+                "expires_in": ACCESS_TOKEN_LIFETIME,
+                "refresh_token": refresh.token,
+                "openid": openid,
+                "scope": record.scope,
+            }
+            # The official-account docs only return unionid for snsapi_userinfo grants.
+            if app.open_account and record.scope != SCOPE_BASE:
+                body["unionid"] = make_unionid(app.open_account, record.user_key)
+            user = self._state.users.get(record.user_key)
+            if app.kind == OFFICIAL_ACCOUNT and user is not None and user.snapshot:
+                body["is_snapshotuser"] = 1
+            return body
+
+    def _new_access_token(self, appid: str, openid: str, user_key: str, scope: str) -> AccessToken:
+        token = AccessToken(
+            token=_random_token(86),
+            appid=appid,
+            openid=openid,
+            user_key=user_key,
+            scope=scope,
+            expires_at=self.now() + ACCESS_TOKEN_LIFETIME,
+        )
+        self._state.access_tokens[token.token] = token
+        return token
+
+    def refresh(
+        self,
+        appid: str | None,
+        grant_type: str | None,
+        refresh_token: str | None,
+    ) -> dict[str, Any]:
+        """``/sns/oauth2/refresh_token`` (no secret, as WeChat documents).
+
+        An access token that has not expired yet comes back unchanged with its expiry
+        extended; an expired one is replaced. The refresh token itself is returned as
+        is and keeps its original 30-day deadline: after that the person must authorize
+        again.
+        """
+        with self._lock:
+            app = self._check_app(appid)
+            if not refresh_token:
+                raise WeChatError(41003)
+            if grant_type != "refresh_token":
+                raise WeChatError(40002)
+            record = self._state.refresh_tokens.get(refresh_token)
+            if record is None or record.appid != app.appid:
+                raise WeChatError(40030)
+            now = self.now()
+            if now >= record.expires_at:
+                raise WeChatError(42002)
+            access = self._state.access_tokens.get(record.access_token)
+            if access is not None and now < access.expires_at:
+                access.expires_at = now + ACCESS_TOKEN_LIFETIME
+            else:
+                access = self._new_access_token(
+                    app.appid, record.openid, record.user_key, record.scope
+                )
+                record.access_token = access.token
+            return {
+                "access_token": access.token,
+                "expires_in": ACCESS_TOKEN_LIFETIME,
+                "refresh_token": record.token,
+                "openid": record.openid,
+                "scope": record.scope,
+            }
+
+    def _check_token(self, access_token: str | None, openid: str | None) -> AccessToken:
+        if not access_token:
+            raise WeChatError(41001)
+        record = self._state.access_tokens.get(access_token)
+        if record is None:
+            raise WeChatError(40014)
+        if self.now() >= record.expires_at:
+            raise WeChatError(42001)
+        if not openid:
+            raise WeChatError(41009)
+        if openid != record.openid:
+            raise WeChatError(40003)
+        return record
+
+    def check_token(self, access_token: str | None, openid: str | None) -> dict[str, Any]:
+        """``/sns/auth``: errcode 0 when the token is valid for that openid."""
+        with self._lock:
+            self._check_token(access_token, openid)
+            return {"errcode": 0, "errmsg": "ok"}
+
+    def userinfo(
+        self,
+        access_token: str | None,
+        openid: str | None,
+        base_url: str,
+    ) -> dict[str, Any]:
+        """``/sns/userinfo``; ``base_url`` is where this emulator serves avatars.
+
+        ``lang`` would only translate province/city/country, which WeChat now leaves
+        empty, so it has no effect here.
+        """
+        with self._lock:
+            record = self._check_token(access_token, openid)
+            if record.scope == SCOPE_BASE:
+                raise WeChatError(48001)
+            user = self._state.users.get(record.user_key)
+            if user is None:  # the person was removed after authorizing
+                raise WeChatError(40003)
+            body: dict[str, Any] = {
+                "openid": record.openid,
+                "nickname": user.nickname,
+                "sex": user.sex,
+                "province": user.province,
+                "city": user.city,
+                "country": user.country,
+                "headimgurl": avatar_url(base_url, user),
+                "privilege": [],
+            }
+            unionid = self.unionid(record.appid, record.user_key)
+            if unionid:
+                body["unionid"] = unionid
+            return body
+
+    # -- request log -----------------------------------------------------------------
+
+    def log_request(self, method: str, path: str, query: list[tuple[str, str]]) -> None:
+        with self._lock:
+            self._state.requests.append(
+                {"method": method, "path": path, "query": list(query), "time": self.now()}
+            )
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """Requests to /connect/* and /sns/* in arrival order (a copy)."""
+        with self._lock:
+            return copy.deepcopy(self._state.requests)
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self._state.requests.clear()
+
+    # -- faults ----------------------------------------------------------------------
+
+    def add_fault(
+        self,
+        path: str,
+        kind: str,
+        *,
+        errcode: int = -1,
+        status: int = 502,
+        seconds: float = 2.0,
+        times: int = 1,
+    ) -> Fault:
+        """Make the next ``times`` requests to ``path`` misbehave (local testing only).
+
+        Kinds: ``errcode`` (answer that WeChat error), ``http_status`` (that status, a
+        short HTML body), ``html`` (HTTP 200 with an HTML page, like a captive portal),
+        ``truncated`` (the start of the real JSON body), ``empty`` (200, no body),
+        ``delay`` (sleep ``seconds``, then answer normally).
+        """
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"kind must be one of {FAULT_KINDS}, not {kind!r}")
+        if not path.startswith("/"):
+            raise ValueError("path must start with '/'")
+        if path.startswith("/_emulator/"):
+            raise ValueError("the control API cannot be given faults")
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        if kind == "http_status" and not 100 <= status <= 599:
+            raise ValueError("status must be an HTTP status code")
+        if seconds < 0:
+            raise ValueError("seconds must not be negative")
+        fault = Fault(path, kind, int(errcode), int(status), float(seconds), int(times))
+        with self._lock:
+            self._state.faults.append(fault)
+        return fault
+
+    def take_fault(self, path: str) -> Fault | None:
+        """Consume one use of the oldest fault registered for ``path``."""
+        with self._lock:
+            for fault in self._state.faults:
+                if fault.path == path:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._state.faults.remove(fault)
+                    return fault
+            return None
+
+    @property
+    def faults(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [f.as_dict() for f in self._state.faults]
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._state.faults.clear()
+
+
+AVATAR_SIZES = {0: 640, 46: 46, 64: 64, 96: 96, 132: 132}
+
+
+def avatar_url(base_url: str, user: User, size: int = 132) -> str:
+    """Where the emulator serves ``user``'s avatar; empty when the person has none."""
+    if not user.has_avatar:
+        return ""
+    return f"{base_url.rstrip('/')}/mmopen/{user.key}/{size}"
