@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint translations
+.PHONY: demo test lint translations browser-deps screenshots
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,32 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 demo: $(VENV)/.installed
 	$(PY) example_app.py
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed browser-deps
 	$(PY) -m pytest
+
+# The browser tests (tests/browser/) drive Debian's Chromium (Playwright's own browser
+# download does not work here) with CJK fonts, and check pages with axe-core from npm.
+AXE_VERSION := 4.14.1
+AXE_STAMP := .cache/axe/.installed-$(AXE_VERSION)
+
+browser-deps: $(AXE_STAMP)
+	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium and fonts-noto-cjk (for the browser tests)"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-noto-cjk; \
+	fi
+
+$(AXE_STAMP):
+	@if command -v npm >/dev/null; then \
+		npm install --prefix .cache/axe --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION) && touch $@; \
+	else \
+		echo "npm not found: no axe-core, so the accessibility tests fail under CI=true (skip otherwise)"; \
+	fi
+
+# Regenerate docs/screenshots/*.png (see README, "Screenshots").
+screenshots: $(VENV)/.installed browser-deps
+	$(PY) scripts/screenshots.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
