@@ -9,6 +9,7 @@ from flask import Flask, current_app, session
 from flask_login import current_user, login_user, logout_user
 
 from . import i18n, signals
+from .cli import wechat_cli
 from .client import WEBSITE_SCOPE, WeChatClient
 from .config import Settings, load_settings
 from .errors import MissingProfileHandler, SignInRefused, WeChatError
@@ -69,6 +70,7 @@ class WeChat:
         app.extensions["wechat"] = self
         app.register_blueprint(blueprint, url_prefix=state.settings.url_prefix)
         app.add_template_global(csrf_token, "wechat_csrf_token")
+        app.cli.add_command(wechat_cli)
 
     def profile_handler(self, func: F) -> F:
         """Register the function that turns a WeChat profile into your user.
