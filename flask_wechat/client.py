@@ -20,7 +20,13 @@ from requests.adapters import HTTPAdapter
 from requests_oauthlib import OAuth2Session
 
 from .compliance import read_json, wechat_compliance_fix
-from .errors import AccessTokenExpired, BadResponse, UnavailableError
+from .errors import (
+    AccessTokenExpired,
+    BadResponse,
+    RefreshTokenExpired,
+    TokenError,
+    UnavailableError,
+)
 from .profile import WeChatProfile
 from .redact import install_log_redaction
 
@@ -75,6 +81,28 @@ class WeChatClient:
         """Official-account web authorization, for pages inside WeChat's browser."""
         return self._authorize_link("/connect/oauth2/authorize", redirect_uri, scope, state)
 
+    def qr_frame_url(
+        self, redirect_uri: str, state: str, style: str = "black", href: str | None = None
+    ) -> str:
+        """The embedded QR code: the iframe WeChat's wxLogin.js would build.
+
+        ``self_redirect=false``: on confirmation WeChat navigates the top
+        window (the sign-in page) to ``redirect_uri?code&state``.
+        """
+        params = [
+            ("appid", self.app_id),
+            ("scope", WEBSITE_SCOPE),
+            ("redirect_uri", redirect_uri),
+            ("state", state),
+            ("login_type", "jssdk"),
+            ("self_redirect", "false"),
+            ("style", style),
+        ]
+        if href:
+            params.append(("href", href))
+        query = urlencode(params, quote_via=quote, safe="")
+        return f"{self.open_base_url}/connect/qrconnect?{query}"
+
     def _authorize_link(self, path: str, redirect_uri: str, scope: str, state: str) -> str:
         # WeChat pattern-checks this link: parameters in exactly this order,
         # redirect_uri encoded once, and the #wechat_redirect fragment.
@@ -124,8 +152,60 @@ class WeChatClient:
             token = dict(getattr(changed, "token", None) or {})
         if not token.get("openid") or not token.get("access_token"):
             raise BadResponse("WeChat's token has no openid or access_token")
-        token.setdefault("expires_at", time.time() + float(token.get("expires_in", 7200)))
-        return dict(token)
+        token.setdefault("scope", scope)
+        return self._stamp(token)
+
+    def _stamp(self, token: Token) -> Token:
+        # WeChat's token says neither when it expires nor which app it is for.
+        token = dict(token)
+        token["expires_at"] = time.time() + float(token.get("expires_in", 7200))
+        token["appid"] = self.app_id
+        return token
+
+    def refresh_token(self, token: Token) -> Token:
+        """A fresh access token from ``/sns/oauth2/refresh_token`` (GET; no secret).
+
+        Raises :class:`~flask_wechat.errors.RefreshTokenExpired` when the
+        refresh token is invalid or past its 30 days: the person must sign in
+        again. Fields WeChat does not repeat (``unionid``) are kept.
+        """
+        if not token.get("refresh_token"):
+            raise RefreshTokenExpired("the token has no refresh_token")
+        session = self.session()
+        params = {
+            "appid": self.app_id,
+            "grant_type": "refresh_token",
+            "refresh_token": token["refresh_token"],
+        }
+        with _network_errors():
+            response = session.get(
+                f"{self.api_base_url}/sns/oauth2/refresh_token",
+                params=params,
+                timeout=self.timeout,
+                withhold_token=True,
+            )
+        fresh = read_json(response)
+        if not fresh.get("access_token"):
+            raise BadResponse("WeChat's refreshed token has no access_token")
+        return self._stamp({**token, "token_type": "Bearer", **fresh})
+
+    def check_token(self, token: Token) -> bool:
+        """Ask ``/sns/auth`` whether the access token still works.
+
+        ``False`` when WeChat says it is invalid or expired; other failures
+        (WeChat unavailable, bad credentials) raise.
+        """
+        params = {"access_token": token.get("access_token"), "openid": token.get("openid")}
+        session = self.session()
+        with _network_errors():
+            response = session.get(
+                f"{self.api_base_url}/sns/auth", params=params, timeout=self.timeout
+            )
+        try:
+            read_json(response)
+        except TokenError:
+            return False
+        return True
 
     def fetch_userinfo(self, token: Token) -> dict[str, Any]:
         """``/sns/userinfo`` for the person the token belongs to."""
@@ -141,9 +221,13 @@ class WeChatClient:
         the ``openid`` / ``unionid`` of the token response.
         """
         token = self.fetch_token(code, scope)
-        if token.get("scope", scope) == "snsapi_base":
-            return WeChatProfile.from_token(token), token
-        return WeChatProfile.from_userinfo(self.fetch_userinfo(token), token), token
+        return self.profile_for(token), token
+
+    def profile_for(self, token: Token) -> WeChatProfile:
+        """The profile of the token's person; no call at all for ``snsapi_base``."""
+        if token.get("scope") == "snsapi_base":
+            return WeChatProfile.from_token(token)
+        return WeChatProfile.from_userinfo(self.fetch_userinfo(token), token)
 
 
 @contextmanager

@@ -16,6 +16,11 @@ from .errors import InsecureSettings
 CONFIG_KEYS: dict[str, tuple[Any, str]] = {
     "WECHAT_APP_ID": (None, "AppID of the website application on the WeChat Open Platform"),
     "WECHAT_APP_SECRET": (None, "AppSecret of that website application"),
+    "WECHAT_MP_APP_ID": (
+        None,
+        "AppID of an official account (公众号), for sign-in inside WeChat's own browser",
+    ),
+    "WECHAT_MP_APP_SECRET": (None, "AppSecret of that official account"),
     "WECHAT_SCOPE": (
         "snsapi_userinfo",
         "scope inside WeChat's browser: snsapi_userinfo or snsapi_base "
@@ -29,6 +34,13 @@ CONFIG_KEYS: dict[str, tuple[Any, str]] = {
     "WECHAT_TIMEOUT": (10.0, "seconds to wait for each call to WeChat"),
     "WECHAT_STATE_MAX_AGE": (600, "seconds a sign-in may take from the button to the callback"),
     "WECHAT_SITE_NAME": (None, "the site's name on the sign-in page (default: the host name)"),
+    "WECHAT_QR_MODE": (
+        "redirect",
+        "desktop sign-in: 'redirect' to WeChat's QR page, or an 'embedded' QR code",
+    ),
+    "WECHAT_QR_STYLE": ("black", "embedded QR code: 'black' or 'white' text (WeChat's style)"),
+    "WECHAT_QR_HREF": (None, "embedded QR code: an https or data:text/css stylesheet for it"),
+    "WECHAT_QR_SIZE": ((300, 400), "embedded QR code: the frame's (width, height) in pixels"),
 }
 
 
@@ -38,6 +50,8 @@ class Settings:
 
     app_id: str
     app_secret: str
+    mp_app_id: str | None
+    mp_app_secret: str | None
     scope: str
     url_prefix: str
     open_base_url: str
@@ -47,6 +61,10 @@ class Settings:
     timeout: float
     state_max_age: float
     site_name: str | None
+    qr_mode: str
+    qr_style: str
+    qr_href: str | None
+    qr_size: tuple[int, int]
 
     def __repr__(self) -> str:  # never show the secret
         return f"<Settings app_id={self.app_id!r} api={self.api_base_url!r}>"
@@ -67,16 +85,46 @@ def load_settings(config: Mapping[str, Any]) -> Settings:
     emulator = _is_loopback(open_url) and _is_loopback(api_url)
 
     app_id, secret = value["WECHAT_APP_ID"], value["WECHAT_APP_SECRET"]
-    if emulator and not app_id and not secret:
-        from .emulator.world import WEBSITE_APP_ID, WEBSITE_APP_SECRET
+    mp_id, mp_secret = value["WECHAT_MP_APP_ID"], value["WECHAT_MP_APP_SECRET"]
+    if emulator and not (app_id or secret or mp_id or mp_secret):
+        # Zero configuration against the emulator: its seeded website app and
+        # official account, bound to one Open Platform account.
+        from .emulator.world import MP_APP_ID, MP_APP_SECRET, WEBSITE_APP_ID, WEBSITE_APP_SECRET
 
-        app_id, secret = WEBSITE_APP_ID, WEBSITE_APP_SECRET
+        app_id, secret, mp_id, mp_secret = (
+            WEBSITE_APP_ID,
+            WEBSITE_APP_SECRET,
+            MP_APP_ID,
+            MP_APP_SECRET,
+        )
     for key, given in (("WECHAT_APP_ID", app_id), ("WECHAT_APP_SECRET", secret)):
         if not given or not isinstance(given, str):
             raise InsecureSettings(
                 f"{key} is not set: use the credentials of your website application "
                 "on the WeChat Open Platform"
             )
+    if bool(mp_id) != bool(mp_secret):
+        missing = "WECHAT_MP_APP_SECRET" if mp_id else "WECHAT_MP_APP_ID"
+        raise InsecureSettings(f"{missing} is not set: the official account needs both")
+    if value["WECHAT_QR_MODE"] not in ("redirect", "embedded"):
+        raise InsecureSettings(
+            f"WECHAT_QR_MODE must be 'redirect' or 'embedded', not {value['WECHAT_QR_MODE']!r}"
+        )
+    if value["WECHAT_QR_STYLE"] not in ("black", "white"):
+        raise InsecureSettings(
+            f"WECHAT_QR_STYLE must be 'black' or 'white', not {value['WECHAT_QR_STYLE']!r}"
+        )
+    href = value["WECHAT_QR_HREF"]
+    if href and not str(href).startswith(("https://", "data:text/css")):
+        raise InsecureSettings("WECHAT_QR_HREF must be an https:// or data:text/css URL")
+    try:
+        width, height = (int(side) for side in value["WECHAT_QR_SIZE"])
+    except (TypeError, ValueError):
+        width = height = 0
+    if width <= 0 or height <= 0:
+        raise InsecureSettings(
+            f"WECHAT_QR_SIZE must be (width, height) in pixels, not {value['WECHAT_QR_SIZE']!r}"
+        )
 
     if value["WECHAT_SCOPE"] not in IN_WECHAT_SCOPES:
         raise InsecureSettings(
@@ -103,6 +151,8 @@ def load_settings(config: Mapping[str, Any]) -> Settings:
     return Settings(
         app_id=app_id,
         app_secret=secret,
+        mp_app_id=mp_id or None,
+        mp_app_secret=mp_secret or None,
         scope=value["WECHAT_SCOPE"],
         url_prefix=prefix.rstrip("/") or "/",
         open_base_url=open_url,
@@ -112,6 +162,10 @@ def load_settings(config: Mapping[str, Any]) -> Settings:
         timeout=numbers["WECHAT_TIMEOUT"],
         state_max_age=numbers["WECHAT_STATE_MAX_AGE"],
         site_name=value["WECHAT_SITE_NAME"],
+        qr_mode=value["WECHAT_QR_MODE"],
+        qr_style=value["WECHAT_QR_STYLE"],
+        qr_href=href or None,
+        qr_size=(width, height),
     )
 
 

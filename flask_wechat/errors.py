@@ -104,10 +104,30 @@ class FormExpired(SignInError):
 
 
 class UnsupportedBrowser(SignInError):
-    """The chosen sign-in path cannot work in this browser."""
+    """Inside WeChat's browser, but the site has no official account configured.
 
-    title = N_("Open this page in another browser")
-    reason = N_("WeChat sign-in is not available in this browser.")
+    A website app's QR code cannot be scanned from the phone showing it, so
+    the person is told how to sign in instead.
+    """
+
+    status_code = 200
+    title = N_("Sign in from a computer")
+    reason = N_(
+        "WeChat sign-in for this site works from a computer: open this page in a "
+        "browser on your computer and scan the QR code with WeChat."
+    )
+
+
+class SnapshotUser(SignInError):
+    """WeChat's snapshot mode (``is_snapshotuser: 1``): the profile would be virtual."""
+
+    status_code = 403
+    title = N_("Tap “Use full service” first")
+    reason = N_(
+        "You are viewing a preview of this page in WeChat, so WeChat did not share "
+        "your account. Tap “Use full service” at the bottom of the screen, then sign "
+        "in again."
+    )
 
 
 # -- the site's side ---------------------------------------------------------

@@ -9,10 +9,19 @@ from flask import Flask, current_app, session
 from flask_login import current_user, login_user, logout_user
 
 from . import i18n, signals
+from .api import WeChatSession
 from .cli import wechat_cli
 from .client import WEBSITE_SCOPE, WeChatClient
 from .config import Settings, load_settings
-from .errors import MissingProfileHandler, SignInRefused, WeChatError
+from .errors import (
+    MissingProfileHandler,
+    SignInRefused,
+    SnapshotUser,
+    StateError,
+    TokenError,
+    UnsupportedBrowser,
+    WeChatError,
+)
 from .profile import WeChatProfile
 from .storage import SessionStorage, Token, TokenStorage
 from .views import blueprint, csrf_token
@@ -20,19 +29,35 @@ from .views import blueprint, csrf_token
 ProfileHandler = Callable[[WeChatProfile, Token], Any]
 F = TypeVar("F", bound=ProfileHandler)
 
+#: The two ways into WeChat sign-in (kept with the state, never re-guessed).
+WEBSITE = "website"  # desktop browsers: QR code, Open Platform website app
+OFFICIAL_ACCOUNT = "official_account"  # inside WeChat's browser: official account
+
 #: Session keys that survive the renewal at sign-in and sign-out.
 _KEPT_ACROSS_RENEWAL = (i18n.SESSION_KEY,)
+
+
+def in_wechat_browser(user_agent: str) -> bool:
+    """WeChat's own browser says ``MicroMessenger`` in its User-Agent."""
+    return "micromessenger" in user_agent.lower()
 
 
 class _AppState:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.client = WeChatClient(
-            settings.app_id,
-            settings.app_secret,
-            open_base_url=settings.open_base_url,
-            api_base_url=settings.api_base_url,
-            timeout=settings.timeout,
+        self.clients = {WEBSITE: self._client(settings.app_id, settings.app_secret)}
+        if settings.mp_app_id and settings.mp_app_secret:
+            self.clients[OFFICIAL_ACCOUNT] = self._client(
+                settings.mp_app_id, settings.mp_app_secret
+            )
+
+    def _client(self, app_id: str, secret: str) -> WeChatClient:
+        return WeChatClient(
+            app_id,
+            secret,
+            open_base_url=self.settings.open_base_url,
+            api_base_url=self.settings.api_base_url,
+            timeout=self.settings.timeout,
         )
 
 
@@ -51,7 +76,7 @@ class WeChat:
     from the ``WECHAT_*`` keys (see :data:`flask_wechat.config.CONFIG_KEYS`);
     with ``WECHAT_OPEN_BASE_URL`` / ``WECHAT_API_BASE_URL`` on this machine it
     signs in against the local emulator. ``storage`` keeps each person's token
-    (default: the session).
+    (default: the session; see :mod:`flask_wechat.storage`).
     """
 
     def __init__(self, app: Flask | None = None, *, storage: TokenStorage | None = None) -> None:
@@ -95,8 +120,15 @@ class WeChat:
 
     @property
     def client(self) -> WeChatClient:
-        """The current app's :class:`~flask_wechat.client.WeChatClient`."""
-        return self._state().client
+        """The website app's :class:`~flask_wechat.client.WeChatClient`."""
+        return self._state().clients[WEBSITE]
+
+    @property
+    def mp_client(self) -> WeChatClient | None:
+        """The official account's client, when ``WECHAT_MP_APP_ID`` is set."""
+        return self._state().clients.get(OFFICIAL_ACCOUNT)
+
+    # -- after sign-in ---------------------------------------------------------
 
     @property
     def token(self) -> Token | None:
@@ -105,20 +137,71 @@ class WeChat:
             return None
         return self.storage.load(current_user._get_current_object())
 
+    @property
+    def session(self) -> WeChatSession:
+        """A requests session calling WeChat's API as the signed-in person.
+
+        It refreshes the access token when needed and saves the new one to
+        :attr:`storage`; when the refresh token is gone too it raises
+        :class:`~flask_wechat.errors.RefreshTokenExpired` (ask the person to
+        sign in again). Raises :class:`~flask_wechat.errors.TokenError` when
+        nobody is signed in or no token is stored.
+        """
+        token = self.token
+        if not token:
+            raise TokenError("no WeChat token for the current user")
+        user = current_user._get_current_object()
+        return WeChatSession(
+            self._client_for(token),
+            token,
+            token_updater=lambda fresh: self.storage.save(user, fresh),
+        )
+
+    def check_token(self) -> bool:
+        """Whether WeChat still accepts the signed-in person's access token (``/sns/auth``)."""
+        token = self.token
+        return bool(token) and self._client_for(token).check_token(token)  # type: ignore[arg-type]
+
+    def _client_for(self, token: Token) -> WeChatClient:
+        clients = self._state().clients
+        for client in clients.values():
+            if client.app_id == token.get("appid"):
+                return client
+        return clients[WEBSITE]
+
     # -- the steps of a sign-in, called by the blueprint ---------------------
 
     def path_for(self, request: Any) -> str:
-        """Which authorization path suits this browser."""
-        return "website"
+        """Which way into WeChat suits this browser.
+
+        Inside WeChat's browser a QR code cannot be scanned, so that needs the
+        official account; without one, :class:`UnsupportedBrowser` explains.
+        """
+        if not in_wechat_browser(request.user_agent.string):
+            return WEBSITE
+        if OFFICIAL_ACCOUNT in self._state().clients:
+            return OFFICIAL_ACCOUNT
+        raise UnsupportedBrowser("inside WeChat without an official account configured")
 
     def authorize_url(self, path: str, redirect_uri: str, state: str) -> str:
+        """Where ``/authorize`` sends the browser for ``path``."""
+        if path == OFFICIAL_ACCOUNT:
+            return self.mp_client.oauth2_authorize_url(  # type: ignore[union-attr]
+                redirect_uri, state, self.settings.scope
+            )
         return self.client.qrconnect_url(redirect_uri, state)
 
     def sign_in(self, path: str, code: str) -> Any:
         """Exchange ``code``, ask the profile handler, and log the user in."""
         if self._profile_handler is None:
             raise MissingProfileHandler("no profile_handler is registered")
-        profile, token = self.client.fetch_profile(code, WEBSITE_SCOPE)
+        client = self._state().clients.get(path)
+        if client is None:  # e.g. the official account was removed mid sign-in
+            raise StateError(f"no WeChat app for the {path} path")
+        token = client.fetch_token(code, WEBSITE_SCOPE if path == WEBSITE else self.settings.scope)
+        if token.get("is_snapshotuser") == 1:
+            raise SnapshotUser("WeChat snapshot mode: the profile would be virtual")
+        profile = client.profile_for(token)
         user = self._profile_handler(profile, token)
         if user is None:
             raise SignInRefused("the profile handler refused this account")
@@ -126,9 +209,8 @@ class WeChat:
         if not login_user(user, remember=self.settings.remember):
             raise SignInRefused("Flask-Login refused the user (inactive)")
         self.storage.save(user, token)
-        signals.signed_in.send(
-            current_app._get_current_object(), user=user, profile=profile, token=token
-        )
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        signals.signed_in.send(app, user=user, profile=profile, token=token)
         return user
 
     def sign_out(self) -> None:

@@ -68,7 +68,10 @@ class EmulatorHandle:
         """
         import requests
 
-        page = requests.get(authorize_url.split("#", 1)[0], timeout=10, allow_redirects=False)
+        url = authorize_url.split("#", 1)[0]
+        # Inside WeChat the phone's owner is already known: tell the emulator who.
+        params = {"emulator_user": user} if "/connect/oauth2/authorize" in url else None
+        page = requests.get(url, params=params, timeout=10, allow_redirects=False)
         if page.is_redirect:  # silent snsapi_base: no page at all
             return page.headers["Location"]
         form = _FormReader()

@@ -11,13 +11,14 @@ import hmac
 import logging
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, g, redirect, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from . import state
-from .errors import AccessDenied, FormExpired, SignInRefused, WeChatError
+from .errors import AccessDenied, FormExpired, SignInRefused, UnsupportedBrowser, WeChatError
 from .i18n import render
 
 log = logging.getLogger("flask_wechat")
@@ -63,11 +64,26 @@ def csrf_token() -> str:
 
 @blueprint.get("/login")
 def login() -> Any:
-    """The sign-in page with the WeChat button."""
+    """The sign-in page: the WeChat button, and the QR code itself in embedded mode."""
+    wechat = _wechat()
+    settings = wechat.settings
     next_url = _next_arg()
     if current_user.is_authenticated:
-        return redirect(next_url or _wechat().settings.login_redirect)
-    return _page("wechat/login.html", next_url, authorize_url=url_for(".authorize", next=next_url))
+        return redirect(next_url or settings.login_redirect)
+    path = wechat.path_for(request)  # inside WeChat with no official account: explains
+    context: dict[str, Any] = {
+        "authorize_url": url_for(".authorize", next=next_url),
+        "in_wechat": path != "website",
+    }
+    if path == "website" and settings.qr_mode == "embedded":
+        # This page view gets its own state, as the button's /authorize would.
+        page_state = state.mint(session, next_url, path, settings.state_max_age)
+        context["qr_frame_url"] = wechat.client.qr_frame_url(
+            url_for(".callback", _external=True), page_state, settings.qr_style, settings.qr_href
+        )
+        context["qr_size"] = settings.qr_size
+        g.wechat_frame_src = _origin(settings.open_base_url)
+    return _page("wechat/login.html", next_url, **context)
 
 
 @blueprint.get("/authorize")
@@ -128,11 +144,19 @@ def _page(template: str, next_url: str | None, **context: Any) -> str:
         next_url,
         site_name=settings.site_name or request.host,
         home_url=settings.login_redirect,
+        page_url=url_for(".login", next=next_url, _external=True),
         **context,
     )
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _template_for(error: WeChatError) -> str:
+    if isinstance(error, UnsupportedBrowser):
+        return "wechat/in_wechat.html"
     if isinstance(error, AccessDenied):
         return "wechat/declined.html"
     if isinstance(error, SignInRefused):
@@ -144,4 +168,7 @@ def _template_for(error: WeChatError) -> str:
 def security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    frame_src = g.get("wechat_frame_src")
+    if frame_src:  # the embedded QR code: exactly WeChat's (or the emulator's) origin
+        response.headers["Content-Security-Policy"] += f"; frame-src {frame_src}"
     return response

@@ -1,0 +1,79 @@
+"""Calling WeChat's APIs for a signed-in person: :class:`WeChatSession`."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from requests import Response
+from requests_oauthlib import OAuth2Session
+
+from .client import Token, WeChatClient, _network_errors
+from .compliance import wechat_compliance_fix
+
+#: Refresh this many seconds before WeChat's own expiry, so a call never races it.
+REFRESH_MARGIN = 60
+#: WeChat's "access_token expired".
+_EXPIRED = 42001
+
+
+class WeChatSession(OAuth2Session):
+    """A requests-oauthlib session for one person's token that keeps it fresh.
+
+    Relative URLs are on WeChat's API host, and ``access_token`` / ``openid``
+    go in the query (the compliance fix)::
+
+        info = session.get("/sns/userinfo").json()
+
+    When the access token has expired (or will within a minute), and once
+    more if WeChat answers 42001 anyway, the session refreshes it through
+    ``/sns/oauth2/refresh_token`` and hands the new token to
+    ``token_updater`` (the extension saves it to token storage). An expired
+    refresh token raises :class:`~flask_wechat.errors.RefreshTokenExpired`.
+    """
+
+    def __init__(
+        self,
+        client: WeChatClient,
+        token: Token,
+        token_updater: Callable[[Token], None] | None = None,
+    ) -> None:
+        super().__init__(client.app_id, token=token)
+        self.mount("https://", client._adapter)
+        self.mount("http://", client._adapter)
+        wechat_compliance_fix(self)
+        self.wechat = client
+        self.on_refresh = token_updater
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
+        if url.startswith("/"):
+            url = self.wechat.api_base_url + url
+        kwargs.setdefault("timeout", self.wechat.timeout)
+        if kwargs.get("withhold_token") or not self.token:
+            return super().request(method, url, *args, **kwargs)
+        if float(self.token.get("expires_at") or 0) - REFRESH_MARGIN < time.time():
+            self.refresh()
+        with _network_errors():
+            response = super().request(method, url, *args, **kwargs)
+        if _errcode(response) == _EXPIRED:
+            self.refresh()
+            with _network_errors():
+                response = super().request(method, url, *args, **kwargs)
+        return response
+
+    def refresh(self) -> Token:
+        """Refresh the access token now and report it to ``token_updater``."""
+        self.token = self.wechat.refresh_token(self.token)
+        if self.on_refresh is not None:
+            self.on_refresh(self.token)
+        return self.token
+
+
+def _errcode(response: Response) -> int | None:
+    # Only small JSON-ish answers can be an errcode body; never parse a download.
+    if len(response.content) > 512 or not response.content.startswith(b"{"):
+        return None
+    try:
+        return int(response.json().get("errcode") or 0)
+    except (ValueError, AttributeError):
+        return None
