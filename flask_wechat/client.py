@@ -82,7 +82,12 @@ class WeChatClient:
         return self._authorize_link("/connect/oauth2/authorize", redirect_uri, scope, state)
 
     def qr_frame_url(
-        self, redirect_uri: str, state: str, style: str = "black", href: str | None = None
+        self,
+        redirect_uri: str,
+        state: str,
+        style: str = "black",
+        href: str | None = None,
+        lang: str | None = None,
     ) -> str:
         """The embedded QR code: the iframe WeChat's wxLogin.js would build.
 
@@ -100,6 +105,8 @@ class WeChatClient:
         ]
         if href:
             params.append(("href", href))
+        if lang == "en":  # WeChat's frame is Chinese unless told otherwise
+            params.append(("lang", "en"))
         query = urlencode(params, quote_via=quote, safe="")
         return f"{self.open_base_url}/connect/qrconnect?{query}"
 
@@ -152,7 +159,9 @@ class WeChatClient:
             token = dict(getattr(changed, "token", None) or {})
         if not token.get("openid") or not token.get("access_token"):
             raise BadResponse("WeChat's token has no openid or access_token")
-        token.setdefault("scope", scope)
+        # oauthlib turns WeChat's scope string into a list; keep WeChat's form.
+        granted = token.get("scope") or scope
+        token["scope"] = granted if isinstance(granted, str) else ",".join(granted)
         return self._stamp(token)
 
     def _stamp(self, token: Token) -> Token:
@@ -225,7 +234,7 @@ class WeChatClient:
 
     def profile_for(self, token: Token) -> WeChatProfile:
         """The profile of the token's person; no call at all for ``snsapi_base``."""
-        if token.get("scope") == "snsapi_base":
+        if set(str(token.get("scope", "")).replace(",", " ").split()) == {"snsapi_base"}:
             return WeChatProfile.from_token(token)
         return WeChatProfile.from_userinfo(self.fetch_userinfo(token), token)
 

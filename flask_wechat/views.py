@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from . import state
 from .errors import AccessDenied, FormExpired, SignInRefused, UnsupportedBrowser, WeChatError
-from .i18n import render
+from .i18n import render, select_locale
 
 log = logging.getLogger("flask_wechat")
 
@@ -79,7 +79,11 @@ def login() -> Any:
         # This page view gets its own state, as the button's /authorize would.
         page_state = state.mint(session, next_url, path, settings.state_max_age)
         context["qr_frame_url"] = wechat.client.qr_frame_url(
-            url_for(".callback", _external=True), page_state, settings.qr_style, settings.qr_href
+            url_for(".callback", _external=True),
+            page_state,
+            settings.qr_style,
+            settings.qr_href,
+            lang="en" if select_locale() == "en" else None,
         )
         context["qr_size"] = settings.qr_size
         g.wechat_frame_src = _origin(settings.open_base_url)

@@ -10,6 +10,7 @@ from flask import Flask, render_template_string
 from flask_login import LoginManager, UserMixin, current_user
 
 from flask_wechat import WeChat, WeChatProfile
+from flask_wechat.errors import RefreshTokenExpired
 
 
 class User(UserMixin):
@@ -56,6 +57,17 @@ def make_app(wechat_emulator: Any) -> Callable[..., Flask]:
             return render_template_string(
                 '{% from "wechat/macros.html" import logout_button %}{{ logout_button() }}'
             )
+
+        @app.get("/me/wechat")
+        def wechat_api() -> Any:
+            try:
+                return wechat.session.get("/sns/userinfo").json()
+            except RefreshTokenExpired:
+                return "sign in again", 401
+
+        @app.get("/me/check")
+        def wechat_check() -> str:
+            return "valid" if wechat.check_token() else "invalid"
 
         @app.get("/private/page")
         def private() -> str:

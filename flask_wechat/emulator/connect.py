@@ -217,7 +217,8 @@ def _validate_qrconnect(world: World, req: AuthRequest) -> App:
     if not req.redirect_uri:
         raise PageError("redirect_uri_empty")
     _check_redirect_uri(app, req.redirect_uri)
-    if req.response_type != "code":
+    # wxLogin.js builds its iframe URL without response_type; the link does not.
+    if req.response_type != "code" and not req.embedded:
         raise PageError("response_type", "response_type must be 'code'")
     # An official-account appid on qrconnect has no snsapi_login permission: WeChat
     # reports it as a scope error, which is what developers see when they mix the apps.
