@@ -18,11 +18,13 @@ import requests
 from oauthlib.oauth2 import TokenExpiredError
 from requests.adapters import HTTPAdapter
 from requests_oauthlib import OAuth2Session
+from urllib3.util.retry import Retry
 
 from .compliance import read_json, wechat_compliance_fix
 from .errors import (
     AccessTokenExpired,
     BadResponse,
+    RateLimited,
     RefreshTokenExpired,
     TokenError,
     UnavailableError,
@@ -39,6 +41,11 @@ WEBSITE_SCOPE = "snsapi_login"
 IN_WECHAT_SCOPES = ("snsapi_userinfo", "snsapi_base")
 
 Token = dict[str, Any]
+
+#: Read-only calls (userinfo, refresh, sns/auth) are tried once more after
+#: WeChat's "system busy" (-1), an unreadable answer or a timeout.
+READ_RETRIES = 1
+RETRY_PAUSE = 0.2
 
 
 class WeChatClient:
@@ -65,7 +72,13 @@ class WeChatClient:
         self.api_base_url = api_base_url.rstrip("/")
         self.timeout = timeout
         # One adapter, one connection pool, shared by every OAuth2Session we make.
-        self._adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_maxsize)
+        # It retries a failed *connect* once: WeChat never saw that request.
+        connect_once = Retry(
+            total=1, connect=1, read=False, status=False, other=False, redirect=False
+        )
+        self._adapter = HTTPAdapter(
+            pool_connections=1, pool_maxsize=pool_maxsize, max_retries=connect_once
+        )
         install_log_redaction()
 
     def __repr__(self) -> str:  # never show the secret
@@ -186,14 +199,7 @@ class WeChatClient:
             "grant_type": "refresh_token",
             "refresh_token": token["refresh_token"],
         }
-        with _network_errors():
-            response = session.get(
-                f"{self.api_base_url}/sns/oauth2/refresh_token",
-                params=params,
-                timeout=self.timeout,
-                withhold_token=True,
-            )
-        fresh = read_json(response)
+        fresh = self._read(session, "/sns/oauth2/refresh_token", params=params, withhold_token=True)
         if not fresh.get("access_token"):
             raise BadResponse("WeChat's refreshed token has no access_token")
         return self._stamp({**token, "token_type": "Bearer", **fresh})
@@ -206,12 +212,8 @@ class WeChatClient:
         """
         params = {"access_token": token.get("access_token"), "openid": token.get("openid")}
         session = self.session()
-        with _network_errors():
-            response = session.get(
-                f"{self.api_base_url}/sns/auth", params=params, timeout=self.timeout
-            )
         try:
-            read_json(response)
+            self._read(session, "/sns/auth", params=params)
         except TokenError:
             return False
         return True
@@ -219,9 +221,29 @@ class WeChatClient:
     def fetch_userinfo(self, token: Token) -> dict[str, Any]:
         """``/sns/userinfo`` for the person the token belongs to."""
         session = self.session(token=token, scope=token.get("scope", WEBSITE_SCOPE))
-        with _network_errors():
-            response = session.get(f"{self.api_base_url}/sns/userinfo", timeout=self.timeout)
-        return read_json(response)
+        return self._read(session, "/sns/userinfo")
+
+    def _read(self, session: OAuth2Session, path: str, **kwargs: Any) -> dict[str, Any]:
+        """GET one of WeChat's read-only APIs, once more if WeChat was busy or garbled.
+
+        Only reads come through here. A code exchange is never retried once
+        sent: WeChat may have used the code up before its answer was lost, and
+        a retry would only get 40163 and hide the real failure. (Failures to
+        connect at all are retried for every call by the connection pool.)
+        """
+        for attempt in range(READ_RETRIES + 1):
+            try:
+                with _network_errors():
+                    response = session.get(
+                        f"{self.api_base_url}{path}", timeout=self.timeout, **kwargs
+                    )
+                return read_json(response)
+            except UnavailableError as error:
+                # A spent minute quota (45011) is not back in 0.2 s.
+                if attempt == READ_RETRIES or isinstance(error, RateLimited):
+                    raise
+                time.sleep(RETRY_PAUSE)
+        raise AssertionError("unreachable")
 
     def fetch_profile(self, code: str, scope: str = WEBSITE_SCOPE) -> tuple[WeChatProfile, Token]:
         """Code -> token -> profile: the two round trips of a sign-in.

@@ -88,6 +88,27 @@ class CodeError(SignInError):
     reason = N_("The WeChat confirmation was already used or is too old. Please start again.")
 
 
+class InvalidCode(CodeError):
+    """WeChat does not know the code (40029), or none was sent (41008)."""
+
+    reason = N_("WeChat did not recognise this confirmation. Please start again.")
+
+
+class CodeUsed(CodeError):
+    """The code was already exchanged (40163): a reload, a double click, a prefetch."""
+
+    reason = N_(
+        "This WeChat confirmation was already used, perhaps because the page was "
+        "loaded twice. Please start again."
+    )
+
+
+class CodeExpired(CodeError):
+    """The code is past its lifetime (42003): 10 minutes, 5 inside WeChat."""
+
+    reason = N_("The WeChat confirmation took too long to arrive. Please start again.")
+
+
 class SignInRefused(SignInError):
     """The site's ``profile_handler`` refused this WeChat account."""
 
@@ -143,13 +164,38 @@ class ConfigurationError(WeChatError):
 
 
 class InvalidCredentials(ConfigurationError):
-    """WeChat rejected the app id or secret."""
+    """WeChat rejected the app's credentials (40001)."""
 
     hint = (
         "WeChat rejected the app id or secret: compare WECHAT_APP_ID and "
         "WECHAT_APP_SECRET with the website application on the WeChat Open Platform "
         "(a reset secret invalidates the old one)"
     )
+
+
+class InvalidAppID(InvalidCredentials):
+    """WeChat does not know the app id (40013, 41002), or it is the wrong kind (10016)."""
+
+    hint = (
+        "WeChat does not know this app id: check WECHAT_APP_ID (a website application "
+        "of the Open Platform) and WECHAT_MP_APP_ID (an official account); the two "
+        "kinds are not interchangeable"
+    )
+
+
+class InvalidSecret(InvalidCredentials):
+    """WeChat rejected the app secret (40125, 41004)."""
+
+    hint = (
+        "WeChat rejected the app secret: copy WECHAT_APP_SECRET (or WECHAT_MP_APP_SECRET) "
+        "again from the platform; resetting a secret there invalidates the old one"
+    )
+
+
+class InvalidRequest(ConfigurationError):
+    """WeChat refused the request's shape (40002 invalid grant_type): a bug to report."""
+
+    hint = "WeChat refused the request's parameters; please report this to flask-wechat"
 
 
 class MissingProfileHandler(ConfigurationError):
@@ -159,9 +205,12 @@ class MissingProfileHandler(ConfigurationError):
 
 
 class IPNotWhitelisted(ConfigurationError):
-    """The server's IP address is not on the app's whitelist."""
+    """The server's IP address is not on the app's API whitelist (40164)."""
 
-    hint = "add this server's public IP to the app's IP whitelist on the WeChat Open Platform"
+    hint = (
+        "this server's public IP is not on the app's API IP whitelist: add it on the "
+        "WeChat platform (the errmsg names the IP WeChat saw)"
+    )
 
 
 class RedirectURIMismatch(ConfigurationError):
@@ -194,16 +243,26 @@ class UnavailableError(WeChatError):
     reason = N_("WeChat could not be reached just now. Please try again in a moment.")
 
 
+class SystemBusy(UnavailableError):
+    """WeChat's "system busy, try again" (-1)."""
+
+    title = N_("WeChat is busy")
+    reason = N_("WeChat is busy right now. Please try again in a moment.")
+
+
 class RateLimited(UnavailableError):
     """WeChat's per-minute API quota for this app is used up (45011)."""
 
-    hint = "WeChat's per-minute quota for this app is used up"
+    title = N_("WeChat is busy")
+    reason = N_("Too many people are signing in right now. Please try again in a minute.")
+    hint = "WeChat's per-minute API quota for this app is used up; it resets within a minute"
 
 
 class BadResponse(UnavailableError):
     """WeChat answered with something that is not the JSON it documents."""
 
     status_code = 502
+    reason = N_("WeChat sent an answer this site could not read. Please try again in a moment.")
 
 
 # -- tokens after sign-in ----------------------------------------------------
@@ -217,6 +276,10 @@ class TokenError(WeChatError):
     reason = N_("Your WeChat sign-in has expired. Please sign in again.")
 
 
+class InvalidAccessToken(TokenError):
+    """WeChat does not accept the access token (40014, 41001) or its openid (40003)."""
+
+
 class AccessTokenExpired(TokenError):
     """The access token is past its 7200 seconds (42001)."""
 
@@ -227,31 +290,31 @@ class RefreshTokenExpired(TokenError):
 
 #: WeChat's errcodes on the sns APIs, and the error each one raises.
 ERRCODES: dict[int, type[WeChatError]] = {
-    -1: UnavailableError,  # system busy
+    -1: SystemBusy,  # system busy
     40001: InvalidCredentials,  # invalid credential: wrong secret or bad token
-    40002: ConfigurationError,  # invalid grant_type
-    40003: TokenError,  # invalid openid
-    40013: InvalidCredentials,  # invalid appid
-    40014: TokenError,  # invalid access_token
-    40029: CodeError,  # invalid code
+    40002: InvalidRequest,  # invalid grant_type
+    40003: InvalidAccessToken,  # invalid openid
+    40013: InvalidAppID,  # invalid appid
+    40014: InvalidAccessToken,  # invalid access_token
+    40029: InvalidCode,  # invalid code
     40030: RefreshTokenExpired,  # invalid refresh_token
-    40125: InvalidCredentials,  # invalid appsecret
-    40163: CodeError,  # code been used
+    40125: InvalidSecret,  # invalid appsecret
+    40163: CodeUsed,  # code been used
     40164: IPNotWhitelisted,  # caller IP not in the whitelist
-    41001: TokenError,  # access_token missing
-    41002: InvalidCredentials,  # appid missing
+    41001: InvalidAccessToken,  # access_token missing
+    41002: InvalidAppID,  # appid missing
     41003: RefreshTokenExpired,  # refresh_token missing
-    41004: InvalidCredentials,  # secret missing
-    41008: CodeError,  # code missing
+    41004: InvalidSecret,  # secret missing
+    41008: InvalidCode,  # code missing
     42001: AccessTokenExpired,  # access_token expired
     42002: RefreshTokenExpired,  # refresh_token expired
-    42003: CodeError,  # code expired
+    42003: CodeExpired,  # code expired
     45011: RateLimited,  # API minute quota reached
     48001: ScopeNotAuthorized,  # API unauthorized (e.g. userinfo with snsapi_base)
     # Authorize-page errors, shown by WeChat as a page rather than JSON.
-    10003: RedirectURIMismatch,
-    10005: ScopeNotAuthorized,
-    10016: InvalidCredentials,
+    10003: RedirectURIMismatch,  # redirect_uri domain differs from the registered one
+    10005: ScopeNotAuthorized,  # no permission for this scope
+    10016: InvalidAppID,  # an Open Platform appid used where an official account's is needed
 }
 
 

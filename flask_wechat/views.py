@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import secrets
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,7 +19,14 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from . import state
-from .errors import AccessDenied, FormExpired, SignInRefused, UnsupportedBrowser, WeChatError
+from .errors import (
+    AccessDenied,
+    FormExpired,
+    InvalidCode,
+    SignInRefused,
+    UnsupportedBrowser,
+    WeChatError,
+)
 from .i18n import render, select_locale
 
 log = logging.getLogger("flask_wechat")
@@ -32,6 +40,8 @@ blueprint = Blueprint(
 )
 
 CSRF_KEY = "_wechat_csrf"
+#: WeChat's codes are short and alphanumeric; anything else is refused locally.
+_CODE_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 #: Sent with every page of the blueprint. The pages load only their own CSS;
 #: the callback URL holds a code and a state, so no Referer may carry it off.
@@ -108,6 +118,8 @@ def callback() -> Response:
     code = request.args.get("code")
     if not code:
         raise AccessDenied("the person declined")
+    if not _CODE_SHAPE.fullmatch(code):  # not worth a round trip to WeChat
+        raise InvalidCode("the code is not shaped like WeChat's")
     wechat.sign_in(pending.path, code)
     return redirect(state.safe_next(pending.next_url) or wechat.settings.login_redirect)
 
