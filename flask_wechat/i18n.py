@@ -29,17 +29,30 @@ DEFAULT_LOCALE = "en"
 LANGUAGES: dict[str, tuple[str, str]] = {
     "en": ("en", "English"),
     "zh_Hans": ("zh-Hans", "简体中文"),
+    "zh_Hant": ("zh-Hant", "繁體中文"),
 }
+
+#: Regions whose Chinese is written in Traditional characters (Taiwan, Hong Kong, Macao).
+TRADITIONAL_REGIONS = frozenset({"tw", "hk", "mo"})
 
 
 def normalize(tag: str | None) -> str | None:
-    """Map a language tag (``zh-CN``, ``zh_Hans``, ``en-GB``, ``zh``) to a catalog name."""
+    """Map a language tag (``zh-CN``, ``zh_Hans``, ``zh-TW``, ``en-GB``, ``zh``) to a catalog name.
+
+    Chinese goes by its script when the tag names one (``zh-Hant-*``, ``zh-Hans-*``),
+    else by region: Taiwan, Hong Kong and Macao read Traditional, the rest Simplified.
+    """
     if not tag:
         return None
     tag = tag.strip().lower().replace("_", "-")
     if tag == "en" or tag.startswith("en-"):
         return "en"
     if tag == "zh" or tag.startswith("zh-"):
+        subtags = tag.split("-")[1:]
+        if "hant" in subtags:
+            return "zh_Hant"
+        if "hans" not in subtags and TRADITIONAL_REGIONS.intersection(subtags):
+            return "zh_Hant"
         return "zh_Hans"
     return None
 
