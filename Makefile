@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint translations browser-deps screenshots
+.PHONY: demo test lint translations browser-deps screenshots load
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,15 @@ $(AXE_STAMP):
 # Regenerate docs/screenshots/*.png (see README, "Screenshots").
 screenshots: $(VENV)/.installed browser-deps
 	$(PY) scripts/screenshots.py
+
+# Load test: 1,000 sign-ins from 16 browsers through gunicorn (4 workers) and the emulator,
+# all on 127.0.0.1; prints the figures (see docs/load.md). Options: python bench/load.py --help
+$(VENV)/.installed-load: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[test,load]"
+	touch $@
+
+load: $(VENV)/.installed-load
+	$(PY) bench/load.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
