@@ -18,6 +18,8 @@ from .errors import StateError
 
 SESSION_KEY = "_wechat_pending"
 MAX_PENDING = 5
+#: Longer "next" values are dropped: five of them would outgrow a cookie (4 KB).
+MAX_NEXT = 512
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ def safe_next(target: str | None) -> str | None:
     (a backslash counts as a slash), schemes such as ``javascript:``, and
     control characters browsers silently drop.
     """
-    if not target or len(target) > 2048 or not target.startswith("/"):
+    if not target or len(target) > MAX_NEXT or not target.startswith("/"):
         return None
     if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
         return None

@@ -208,3 +208,12 @@ def _csrf(client):
     """The token a real page's logout button carries."""
     page = client.get("/account").data.decode()
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def test_an_overlong_next_is_dropped_so_pending_sign_ins_fit_in_a_cookie(client, wechat_emulator):
+    for _ in range(5):
+        start(client, "/" + "x" * 2000)
+    cookie = client.get_cookie("session")
+    assert len(cookie.value) < 4000
+    response = sign_in(client, wechat_emulator, next_url="/" + "x" * 2000)
+    assert response.location == "/"
