@@ -47,12 +47,13 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+
+from flask_wechat.testing import FormReader
 
 REPO = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -61,22 +62,6 @@ NICKNAME_RE = re.compile(r'class="teahouse-nickname"[^>]*>(.*?)</h1>', re.S)
 
 
 # -- one browser, one sign-in -------------------------------------------------------
-
-
-class FormReader(HTMLParser):
-    """The first form of a page: its action and its hidden fields."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.action: str | None = None
-        self.fields: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        if tag == "form" and self.action is None:
-            self.action = attributes.get("action") or ""
-        elif tag == "input" and attributes.get("type") == "hidden" and attributes.get("name"):
-            self.fields.setdefault(attributes["name"] or "", attributes.get("value") or "")
 
 
 @dataclass

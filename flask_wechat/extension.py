@@ -223,6 +223,7 @@ class WeChat:
         signals.signed_out.send(current_app._get_current_object(), user=user)
 
     def sign_in_failed(self, error: WeChatError) -> None:
+        """Tell the ``sign_in_failed`` signal's receivers about ``error``."""
         signals.sign_in_failed.send(current_app._get_current_object(), error=error)
 
 

@@ -49,12 +49,14 @@ class SQLAlchemyStorage:
             self.table.create(engine, checkfirst=True)
 
     def load(self, user: Any) -> Token | None:
+        """The token saved for ``user``, or ``None``."""
         query = select(self.table.c.token).where(self.table.c.user_id == self.user_id(user))
         with self.engine.connect() as connection:
             row = connection.execute(query).first()
         return json.loads(row[0]) if row else None
 
     def save(self, user: Any, token: Token) -> None:
+        """Replace ``user``'s row with ``token``."""
         key = self.user_id(user)
         with self.engine.begin() as connection:  # one transaction: no moment without a row
             connection.execute(delete(self.table).where(self.table.c.user_id == key))
@@ -65,5 +67,6 @@ class SQLAlchemyStorage:
             )
 
     def delete(self, user: Any) -> None:
+        """Delete ``user``'s row."""
         with self.engine.begin() as connection:
             connection.execute(delete(self.table).where(self.table.c.user_id == self.user_id(user)))

@@ -34,10 +34,13 @@ class SessionStorage:
     key = "_wechat_token"
 
     def load(self, user: Any) -> Token | None:
+        """The token in this browser's session (``user`` is the one signed in here)."""
         return session.get(self.key)
 
     def save(self, user: Any, token: Token) -> None:
+        """Put ``token`` in this browser's session."""
         session[self.key] = dict(token)
 
     def delete(self, user: Any) -> None:
+        """Remove the token from this browser's session."""
         session.pop(self.key, None)

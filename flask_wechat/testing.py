@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from .emulator import EmulatorServer
 
 
-class _FormReader(HTMLParser):
+class FormReader(HTMLParser):
     """The first form of a page: its action and its hidden fields."""
 
     def __init__(self) -> None:
@@ -74,7 +74,7 @@ class EmulatorHandle:
         page = requests.get(url, params=params, timeout=10, allow_redirects=False)
         if page.is_redirect:  # silent snsapi_base: no page at all
             return page.headers["Location"]
-        form = _FormReader()
+        form = FormReader()
         form.feed(page.text)
         if form.action is None:
             raise AssertionError(f"WeChat showed no sign-in form:\n{page.text[:2000]}")
