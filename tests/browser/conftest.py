@@ -77,26 +77,42 @@ class Site:
 
 
 @pytest.fixture
-def site(tmp_path: Path, wechat_emulator: Any) -> Iterator[Site]:
-    app = create_app(
-        {
-            "SECRET_KEY": "browser-tests",
-            "DATABASE": str(tmp_path / "users.sqlite3"),
-            "WECHAT_OPEN_BASE_URL": wechat_emulator.url,
-            "WECHAT_API_BASE_URL": wechat_emulator.url,
-        }
-    )
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="example-app", daemon=True
-    )
-    thread.start()
-    try:
-        yield Site(f"http://127.0.0.1:{server.server_port}", app, wechat_emulator)
-    finally:
+def make_site(tmp_path: Path, wechat_emulator: Any) -> Iterator[Callable[..., Site]]:
+    """``make_site(**config)``: the example app with extra config, served on loopback."""
+    servers: list[tuple[Any, threading.Thread]] = []
+
+    def serve(**config: Any) -> Site:
+        app = create_app(
+            {
+                "SECRET_KEY": "browser-tests",
+                "DATABASE": str(tmp_path / f"users-{len(servers)}.sqlite3"),
+                "WECHAT_OPEN_BASE_URL": wechat_emulator.url,
+                "WECHAT_API_BASE_URL": wechat_emulator.url,
+                **config,
+            }
+        )
+        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+        thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="example-app",
+            daemon=True,
+        )
+        thread.start()
+        servers.append((server, thread))
+        return Site(f"http://127.0.0.1:{server.server_port}", app, wechat_emulator)
+
+    yield serve
+    for server, thread in servers:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def site(make_site: Callable[..., Site]) -> Site:
+    """The example app as ``make demo`` runs it (redirect to WeChat's QR page)."""
+    return make_site()
 
 
 @pytest.fixture(scope="session")
@@ -124,7 +140,12 @@ class Pages:
     problems: list[str] = field(default_factory=list)
 
     def open(
-        self, language: str = "en", viewport: dict[str, int] | None = None, *, csp: bool = False
+        self,
+        language: str = "en",
+        viewport: dict[str, int] | None = None,
+        *,
+        csp: bool = False,
+        user_agent: str | None = None,
     ) -> Any:
         """A new page whose browser prefers ``language`` (a catalog name).
 
@@ -136,6 +157,7 @@ class Pages:
             locale=LOCALES[language],
             viewport=viewport or DESKTOP,
             bypass_csp=not csp,
+            **({"user_agent": user_agent} if user_agent else {}),
         )
         context.set_default_timeout(5000)
         self.contexts.append(context)
@@ -175,8 +197,9 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     """Run axe-core on the page as it is now; every violation, of every rule axe runs."""
     if not AXE_JS.exists():
         missing(f"axe-core is not installed ({AXE_JS.relative_to(ROOT)})")
-    if not page.evaluate("typeof window.axe === 'object'"):
-        page.add_script_tag(path=str(AXE_JS))
+    for frame in page.frames:  # an embedded QR code is checked inside its frame too
+        if not frame.evaluate("typeof window.axe === 'object'"):
+            frame.add_script_tag(path=str(AXE_JS))
     return page.evaluate(
         """async () => {
             const results = await axe.run(document, {resultTypes: ["violations"]});

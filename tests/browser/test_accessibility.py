@@ -1,4 +1,8 @@
-"""axe-core on every page a sign-in can show, in every language, and each page's own CSP."""
+"""axe-core on every page a sign-in can show, in every language, and each page's own CSP.
+
+The flow tests (test_sign_in.py, test_other_ways_in.py) walk through these pages;
+here each one is reached and handed to axe-core, which fails on any violation.
+"""
 
 from __future__ import annotations
 
@@ -6,53 +10,95 @@ from typing import Any, Callable
 
 import pytest
 
-from flask_wechat.emulator import WEBSITE_APP_ID
+from flask_wechat.emulator import WEBSITE_APP_ID, WEBSITE_APP_SECRET
 from flask_wechat.i18n import LANGUAGES
+
+from .conftest import MOBILE, Pages, Site
 
 pytestmark = pytest.mark.browser
 
+IN_WECHAT_UA = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0 Mobile Safari/537.36 MicroMessenger/8.0.49.2600(0x28003133) NetType/WIFI"
+)
 
-def _wechat_page(page: Any, site: Any, emulator_lang: str | None = None) -> None:
-    """The emulator's QR page, reached through the site's button."""
+
+def _to_wechat(page: Any, site: Site) -> None:
+    """The site's sign-in page, then its button: the emulator's (WeChat's) page."""
     page.goto(f"{site.url}/wechat/login?next=/account")
     page.locator("a.wechat-button").click()
-    page.wait_for_url(f"{site.emulator.url}/connect/qrconnect?*")
-    if emulator_lang:  # WeChat's own page speaks cn (the default) or en
-        page.goto(page.url.replace("#wechat_redirect", f"&lang={emulator_lang}#wechat_redirect"))
+    page.wait_for_url(f"{site.emulator.url}/connect/**")
 
 
-def _after_wechat(page: Any, site: Any, action: str) -> None:
-    _wechat_page(page, site)
+def _back_from_wechat(page: Any, site: Site, action: str) -> None:
+    _to_wechat(page, site)
     page.locator(f"button[value={action}]").click()
     page.wait_for_url(f"{site.url}/**")
 
 
-def _login(page: Any, site: Any) -> None:
+# -- flask-wechat's own pages, in every language ------------------------------------
+
+
+def _login(pages: Pages, make_site: Callable[..., Site], language: str) -> Any:
+    page = pages.open(language)
+    page.goto(f"{make_site().url}/wechat/login?next=/account")
+    return page
+
+
+def _embedded_login(pages: Pages, make_site: Callable[..., Site], language: str) -> Any:
+    """WECHAT_QR_MODE = "embedded": axe checks inside WeChat's frame too."""
+    page = pages.open(language)
+    page.goto(f"{make_site(WECHAT_QR_MODE='embedded').url}/wechat/login?next=/account")
+    page.frame_locator("iframe.wechat-qr-frame").locator("select").wait_for()
+    return page
+
+
+def _in_wechat_login(pages: Pages, make_site: Callable[..., Site], language: str) -> Any:
+    """Inside WeChat's browser, with an official account: a button, no QR code."""
+    page = pages.open(language, MOBILE, user_agent=IN_WECHAT_UA)
+    page.goto(f"{make_site().url}/wechat/login?next=/account")
+    return page
+
+
+def _in_wechat_without_account(pages: Pages, make_site: Callable[..., Site], language: str) -> Any:
+    """Inside WeChat's browser, website app only: "sign in from a computer"."""
+    site = make_site(WECHAT_APP_ID=WEBSITE_APP_ID, WECHAT_APP_SECRET=WEBSITE_APP_SECRET)
+    page = pages.open(language, MOBILE, user_agent=IN_WECHAT_UA)
     page.goto(f"{site.url}/wechat/login?next=/account")
+    return page
 
 
-def _declined(page: Any, site: Any) -> None:
-    _after_wechat(page, site, "deny")
+def _declined(pages: Pages, make_site: Callable[..., Site], language: str) -> Any:
+    page = pages.open(language)
+    _back_from_wechat(page, make_site(), "deny")
+    return page
 
 
-def _refused(page: Any, site: Any) -> None:
+def _refused(pages: Pages, make_site: Callable[..., Site], language: str) -> Any:
+    page, site = pages.open(language), make_site()
     site.refuse_everyone()
-    _after_wechat(page, site, "confirm")
+    _back_from_wechat(page, site, "confirm")
+    return page
 
 
-def _expired(page: Any, site: Any) -> None:
-    page.goto(f"{site.url}/wechat/callback?code=x&state=forged")
+def _expired(pages: Pages, make_site: Callable[..., Site], language: str) -> Any:
+    page = pages.open(language)
+    page.goto(f"{make_site().url}/wechat/callback?code=x&state=forged")
+    return page
 
 
-def _wechat_error_code(page: Any, site: Any) -> None:
+def _wechat_error_code(pages: Pages, make_site: Callable[..., Site], language: str) -> Any:
     """WeChat answers the code exchange with errcode 40125 (wrong AppSecret)."""
+    page, site = pages.open(language), make_site()
     site.emulator.world.add_fault("/sns/oauth2/access_token", "errcode", errcode=40125)
-    _after_wechat(page, site, "confirm")
+    _back_from_wechat(page, site, "confirm")
     assert page.locator(".wechat-code").is_visible()
+    return page
 
 
-def _form_expired(page: Any, site: Any) -> None:
+def _form_expired(pages: Pages, make_site: Callable[..., Site], language: str) -> Any:
     """A sign-out form sent without its CSRF token."""
+    page, site = pages.open(language), make_site()
     page.goto(f"{site.url}/wechat/login")
     page.evaluate(
         """() => {
@@ -64,10 +110,14 @@ def _form_expired(page: Any, site: Any) -> None:
         }"""
     )
     page.wait_for_url(f"{site.url}/wechat/logout")
+    return page
 
 
-SITE_PAGES: dict[str, Callable[[Any, Any], None]] = {
+SITE_PAGES: dict[str, Callable[[Pages, Callable[..., Site], str], Any]] = {
     "login": _login,
+    "login-embedded-qr": _embedded_login,
+    "login-in-wechat": _in_wechat_login,
+    "in-wechat-no-official-account": _in_wechat_without_account,
     "declined": _declined,
     "refused": _refused,
     "expired": _expired,
@@ -78,47 +128,69 @@ SITE_PAGES: dict[str, Callable[[Any, Any], None]] = {
 
 @pytest.mark.parametrize("language", list(LANGUAGES))
 @pytest.mark.parametrize("kind", list(SITE_PAGES))
-def test_site_pages_have_no_axe_violations(pages, site, assert_accessible, kind, language):
-    page = pages.open(language)
-    SITE_PAGES[kind](page, site)
+def test_site_pages_have_no_axe_violations(pages, make_site, assert_accessible, kind, language):
+    page = SITE_PAGES[kind](pages, make_site, language)
     assert page.locator("html").get_attribute("lang") == LANGUAGES[language][0]
     assert_accessible(page)
 
 
-def _emulator_qrconnect(page: Any, site: Any, lang: str) -> None:
-    _wechat_page(page, site, lang)
+# -- the example app's own pages ------------------------------------------------------
 
 
-def _emulator_embedded(page: Any, site: Any, lang: str) -> None:
-    """The compact page wxLogin.js puts in an iframe on the site's own page."""
-    _wechat_page(page, site, lang)
-    page.goto(page.url.replace("#wechat_redirect", "&login_type=jssdk&self_redirect=false"))
+def test_example_app_pages_have_no_axe_violations(pages, site, assert_accessible):
+    page = pages.open("en")
+    page.goto(site.url)
+    assert_accessible(page)  # signed out
+    _back_from_wechat(page, site, "confirm")
+    page.wait_for_url(f"{site.url}/account")
+    assert_accessible(page)
+    page.goto(site.url)
+    assert_accessible(page)  # signed in
 
 
-def _emulator_error(page: Any, site: Any, lang: str) -> None:
+# -- the emulator's pages (WeChat's), in its two languages ----------------------------
+
+
+def _emulator_qrconnect(page: Any, site: Site, lang: str) -> None:
+    _to_wechat(page, site)
+    page.goto(page.url.replace("#wechat_redirect", f"&lang={lang}#wechat_redirect"))
+
+
+def _emulator_consent(page: Any, site: Site, lang: str) -> None:
+    """An official account's snsapi_userinfo consent page, inside WeChat."""
+    _to_wechat(page, site)
+    assert "/connect/oauth2/authorize?" in page.url
+    page.goto(page.url.replace("#wechat_redirect", f"&lang={lang}#wechat_redirect"))
+
+
+def _emulator_error(page: Any, site: Site, lang: str) -> None:
     """WeChat refuses a redirect_uri outside the app's callback domains."""
     page.goto(
         f"{site.emulator.url}/connect/qrconnect?appid={WEBSITE_APP_ID}"
-        f"&redirect_uri=https%3A%2F%2Fevil.example%2Fcb&response_type=code&scope=snsapi_login"
+        "&redirect_uri=https%3A%2F%2Fevil.example%2Fcb&response_type=code&scope=snsapi_login"
         f"&state=s&lang={lang}#wechat_redirect"
     )
     assert page.locator(".error-message").is_visible()
 
 
-EMULATOR_PAGES: dict[str, Callable[[Any, Any, str], None]] = {
-    "qrconnect": _emulator_qrconnect,
-    "qrconnect-embedded": _emulator_embedded,
-    "error": _emulator_error,
+EMULATOR_PAGES: dict[str, tuple[Callable[[Any, Site, str], None], dict[str, Any]]] = {
+    "qrconnect": (_emulator_qrconnect, {}),
+    "oauth2-consent": (_emulator_consent, {"viewport": MOBILE, "user_agent": IN_WECHAT_UA}),
+    "error": (_emulator_error, {}),
 }
 
 
 @pytest.mark.parametrize("lang", ["cn", "en"])
 @pytest.mark.parametrize("kind", list(EMULATOR_PAGES))
 def test_emulator_pages_have_no_axe_violations(pages, site, assert_accessible, kind, lang):
-    page = pages.open("en" if lang == "en" else "zh_Hans")
-    EMULATOR_PAGES[kind](page, site, lang)
+    reach, browser_options = EMULATOR_PAGES[kind]
+    page = pages.open("en" if lang == "en" else "zh_Hans", **browser_options)
+    reach(page, site, lang)
     assert page.locator("html").get_attribute("lang") == ("en" if lang == "en" else "zh-CN")
     assert_accessible(page)
+
+
+# -- the real Content-Security-Policy ---------------------------------------------------
 
 
 @pytest.mark.parametrize("kind", ["login", "declined", "expired"])
@@ -127,7 +199,12 @@ def test_pages_work_under_their_own_content_security_policy(pages, site, kind):
     page = pages.open("en", csp=True)
     documents: list[Any] = []
     page.on("response", lambda r: r.request.resource_type == "document" and documents.append(r))
-    SITE_PAGES[kind](page, site)
+    if kind == "login":
+        page.goto(f"{site.url}/wechat/login?next=/account")
+    elif kind == "declined":
+        _back_from_wechat(page, site, "deny")
+    else:
+        page.goto(f"{site.url}/wechat/callback?code=x&state=forged")
     assert "default-src 'none'" in documents[-1].headers["content-security-policy"]
     button = page.locator(".wechat-button")
     background = button.evaluate("element => getComputedStyle(element).backgroundColor")
