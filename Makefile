@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint translations browser-deps screenshots load
+.PHONY: demo test lint translations browser-deps screenshots bench load
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,15 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 
 demo: $(VENV)/.installed
 	$(PY) example_app.py
+
+# Benchmarks side by side (see docs/benchmarks.md); not part of `make test`.
+# Extra arguments: make bench BENCH_ARGS="--quick"
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[test,bench]"
+	touch $@
+
+bench: $(VENV)/.installed-bench
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 test: $(VENV)/.installed browser-deps
 	$(PY) -m pytest
