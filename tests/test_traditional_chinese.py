@@ -11,7 +11,7 @@ from flask_wechat.i18n import normalize
 from .helpers import start
 
 TRADITIONAL = {
-    "login": ["微信登入", "用手機上的微信掃描 QR 碼即可登入", "跳至主要內容"],
+    "login": ["微信登入", "用手機上的微信掃描 QR碼即可登入", "跳至主要內容"],
     "declined": ["你已取消登入", "重試", "返回首頁"],
     "expired": ["此登入連結已失效", "重試"],
 }
