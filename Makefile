@@ -38,7 +38,7 @@ browser-deps: $(AXE_STAMP)
 		echo "Installing Debian's chromium and fonts-noto-cjk (for the browser tests)"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -q && \
-		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-noto-cjk; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; \
 	fi
 
 $(AXE_STAMP):
