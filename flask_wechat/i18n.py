@@ -41,6 +41,8 @@ def normalize(tag: str | None) -> str | None:
 
     Chinese goes by its script when the tag names one (``zh-Hant-*``, ``zh-Hans-*``),
     else by region: Taiwan, Hong Kong and Macao read Traditional, the rest Simplified.
+    Another language finds its catalog in :data:`LANGUAGES` by name (``pt_BR``) or by
+    language alone (``ja-JP`` -> ``ja``, ``pt`` -> ``pt_BR``); ``None`` when none suits.
     """
     if not tag:
         return None
@@ -54,7 +56,11 @@ def normalize(tag: str | None) -> str | None:
         if "hans" not in subtags and TRADITIONAL_REGIONS.intersection(subtags):
             return "zh_Hant"
         return "zh_Hans"
-    return None
+    names = {locale.lower().replace("_", "-"): locale for locale in LANGUAGES}
+    primary = tag.split("-")[0]
+    candidates = [names.get(tag), names.get(primary)]  # pt_BR; ja-JP -> ja
+    candidates += [locale for name, locale in names.items() if name.split("-")[0] == primary]
+    return next((locale for locale in candidates if locale), None)  # pt -> pt_BR
 
 
 def select_locale() -> str:

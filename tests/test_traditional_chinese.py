@@ -93,3 +93,14 @@ def test_switch_offers_traditional_and_keeps_next(client):
 )
 def test_normalize(tag, catalog):
     assert normalize(tag) == catalog
+
+
+def test_normalize_finds_any_other_catalog_in_languages(monkeypatch):
+    """A new language needs only its catalog and its line in LANGUAGES (README)."""
+    from flask_wechat import i18n
+
+    monkeypatch.setitem(i18n.LANGUAGES, "ja", ("ja", "日本語"))
+    monkeypatch.setitem(i18n.LANGUAGES, "pt_BR", ("pt-BR", "Português (Brasil)"))
+    assert [normalize(tag) for tag in ("ja", "ja-JP", "JA_jp")] == ["ja", "ja", "ja"]
+    assert [normalize(tag) for tag in ("pt-BR", "pt_br", "pt")] == ["pt_BR", "pt_BR", "pt_BR"]
+    assert normalize("fr-FR") is None
