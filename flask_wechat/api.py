@@ -9,7 +9,6 @@ from requests import Response
 from requests_oauthlib import OAuth2Session
 
 from .client import Token, WeChatClient, _network_errors
-from .compliance import wechat_compliance_fix
 
 #: Refresh this many seconds before WeChat's own expiry, so a call never races it.
 REFRESH_MARGIN = 60
@@ -39,9 +38,7 @@ class WeChatSession(OAuth2Session):
         token_updater: Callable[[Token], None] | None = None,
     ) -> None:
         super().__init__(client.app_id, token=token)
-        self.mount("https://", client._adapter)
-        self.mount("http://", client._adapter)
-        wechat_compliance_fix(self)
+        client.configure(self)
         self.wechat = client
         self.on_refresh = token_updater
 

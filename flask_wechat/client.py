@@ -8,6 +8,7 @@ pool of HTTP connections so sign-ins reuse kept-alive connections to WeChat.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,6 +80,10 @@ class WeChatClient:
         self._adapter = HTTPAdapter(
             pool_connections=1, pool_maxsize=pool_maxsize, max_retries=connect_once
         )
+        # requests reads the proxy variables from os.environ again on every call
+        # (a scan of the whole environment, twice); read them once, here.
+        self._proxies = requests.utils.get_environ_proxies(self.api_base_url)
+        self._verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
         install_log_redaction()
 
     def __repr__(self) -> str:  # never show the secret
@@ -143,19 +148,29 @@ class WeChatClient:
 
     def session(self, token: Token | None = None, scope: str = WEBSITE_SCOPE) -> OAuth2Session:
         """A requests-oauthlib session with the WeChat fix and the shared pool."""
-        session = OAuth2Session(self.app_id, scope=[scope], token=token)
+        return self.configure(OAuth2Session(self.app_id, scope=[scope], token=token))
+
+    def configure(self, session: OAuth2Session) -> OAuth2Session:
+        """Give ``session`` the shared pool, the proxies read at start-up and the fix."""
         session.mount("https://", self._adapter)
         session.mount("http://", self._adapter)
+        session.trust_env = False  # the environment was read once, in __init__
+        session.proxies.update(self._proxies)
+        if self._verify:
+            session.verify = self._verify
         return wechat_compliance_fix(session)
 
-    def fetch_token(self, code: str, scope: str = WEBSITE_SCOPE) -> Token:
+    def fetch_token(
+        self, code: str, scope: str = WEBSITE_SCOPE, session: OAuth2Session | None = None
+    ) -> Token:
         """Exchange an authorization code (single use) for a token.
 
-        The token is WeChat's JSON plus ``token_type`` and ``expires_at``; it
-        carries ``openid``, and ``unionid`` when the app is bound to an Open
-        Platform account.
+        The token is WeChat's JSON plus ``token_type``, ``expires_at`` and
+        ``appid``; it carries ``openid``, and ``unionid`` when the app is bound
+        to an Open Platform account. Pass a ``session`` from :meth:`session` to
+        reuse it for the calls that follow (the token is left on it).
         """
-        session = self.session(scope=scope)
+        session = session or self.session(scope=scope)
         try:
             with _network_errors():
                 token = session.fetch_token(
@@ -218,9 +233,12 @@ class WeChatClient:
             return False
         return True
 
-    def fetch_userinfo(self, token: Token) -> dict[str, Any]:
+    def fetch_userinfo(self, token: Token, session: OAuth2Session | None = None) -> dict[str, Any]:
         """``/sns/userinfo`` for the person the token belongs to."""
-        session = self.session(token=token, scope=token.get("scope", WEBSITE_SCOPE))
+        if session is None:
+            session = self.session(token=token)
+        elif session.token.get("access_token") != token.get("access_token"):
+            session.token = token
         return self._read(session, "/sns/userinfo")
 
     def _read(self, session: OAuth2Session, path: str, **kwargs: Any) -> dict[str, Any]:
@@ -251,14 +269,15 @@ class WeChatClient:
         With ``snsapi_base`` there is no userinfo call: the profile holds only
         the ``openid`` / ``unionid`` of the token response.
         """
-        token = self.fetch_token(code, scope)
-        return self.profile_for(token), token
+        session = self.session(scope=scope)
+        token = self.fetch_token(code, scope, session)
+        return self.profile_for(token, session), token
 
-    def profile_for(self, token: Token) -> WeChatProfile:
+    def profile_for(self, token: Token, session: OAuth2Session | None = None) -> WeChatProfile:
         """The profile of the token's person; no call at all for ``snsapi_base``."""
         if set(str(token.get("scope", "")).replace(",", " ").split()) == {"snsapi_base"}:
             return WeChatProfile.from_token(token)
-        return WeChatProfile.from_userinfo(self.fetch_userinfo(token), token)
+        return WeChatProfile.from_userinfo(self.fetch_userinfo(token, session), token)
 
 
 @contextmanager

@@ -198,10 +198,12 @@ class WeChat:
         client = self._state().clients.get(path)
         if client is None:  # e.g. the official account was removed mid sign-in
             raise StateError(f"no WeChat app for the {path} path")
-        token = client.fetch_token(code, WEBSITE_SCOPE if path == WEBSITE else self.settings.scope)
+        scope = WEBSITE_SCOPE if path == WEBSITE else self.settings.scope
+        wechat = client.session(scope=scope)  # one session, one connection, both calls
+        token = client.fetch_token(code, scope, wechat)
         if token.get("is_snapshotuser") == 1:
             raise SnapshotUser("WeChat snapshot mode: the profile would be virtual")
-        profile = client.profile_for(token)
+        profile = client.profile_for(token, wechat)
         user = self._profile_handler(profile, token)
         if user is None:
             raise SignInRefused("the profile handler refused this account")

@@ -11,15 +11,18 @@ loader: a file in the app's ``templates/wechat/`` wins over the bundled one.
 from __future__ import annotations
 
 import gettext as _gettext
+from collections.abc import Hashable
 from functools import cache
 from pathlib import Path
 from typing import Any, Callable
 
 from flask import current_app, g, request, session, url_for
 from flask.signals import before_render_template, template_rendered
-from jinja2 import Environment, pass_context
-from jinja2.runtime import Context
+from jinja2 import Environment
 from markupsafe import Markup
+
+from .icons import wechat_mark
+from .pagecache import PageCache
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 SESSION_KEY = "_wechat_lang"
@@ -103,16 +106,14 @@ def gettext(message: str, **variables: Any) -> str:
     return text % variables if variables else text
 
 
-def _newstyle(translate: Callable[..., str]) -> Callable[..., str]:
-    # Jinja's "newstyle" gettext: the callable escapes and formats itself,
-    # so {% trans %} and _() behave the same and variables are autoescaped.
-    @pass_context
-    def call(context: Context, *args: Any, **variables: Any) -> str:
-        text = translate(*args)
-        if context.eval_ctx.autoescape:
-            # Catalog strings are ours, like the template's own markup.
-            text = Markup(text)  # noqa: S704
-        return text % variables
+def _newstyle(translate: Callable[..., str]) -> Callable[..., Markup]:
+    # Jinja's "newstyle" gettext: the callable escapes and formats itself, so
+    # {% trans %} and _() behave alike and variables are autoescaped. The
+    # blueprint's templates are HTML, always autoescaped.
+    def call(*args: Any, **variables: Any) -> Markup:
+        # Catalog strings are ours, like the template's own markup.
+        text = Markup(translate(*args))  # noqa: S704
+        return text % variables if variables else text
 
     return call
 
@@ -140,10 +141,27 @@ def language_links(next_url: str | None) -> list[dict[str, Any]]:
     ]
 
 
-def render(template_name: str, next_url: str | None = None, **context: Any) -> str:
-    """Render one of the blueprint's templates in the person's language."""
+def render(
+    template_name: str,
+    next_url: str | None = None,
+    *,
+    reusable: Hashable | None = None,
+    **context: Any,
+) -> str:
+    """Render one of the blueprint's templates in the person's language.
+
+    With ``reusable`` (a key for whatever else the caller's context depends
+    on), the page may be served from :class:`~flask_wechat.pagecache.PageCache`.
+    """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     locale = select_locale()
+    env = _environment(app)
+    key = None
+    if reusable is not None and not env.auto_reload:
+        key = (template_name, locale, next_url, request.host_url, request.script_root, reusable)
+        html = _page_cache(app, env).get(key)
+        if html is not None:
+            return html
     catalog = translations(locale)
     context.update(
         gettext=_newstyle(catalog.gettext),
@@ -152,11 +170,22 @@ def render(template_name: str, next_url: str | None = None, **context: Any) -> s
         wechat_locale=locale,
         html_lang=LANGUAGES[locale][0],
         language_links=language_links(next_url),
+        wechat_mark=wechat_mark,
         next_url=next_url,
     )
+    own_names = list(context)
     app.update_template_context(context)
-    template = _environment(app).get_or_select_template(template_name)
+    template = env.get_or_select_template(template_name)
     before_render_template.send(app, template=template, context=context)
     html = template.render(context)
     template_rendered.send(app, template=template, context=context)
+    if key is not None:
+        _page_cache(app, env).put(key, html, template.name or template_name, own_names)
     return html
+
+
+def _page_cache(app: Any, env: Environment) -> PageCache:
+    cache = app.extensions.get("wechat_page_cache")
+    if cache is None or cache.env is not env:
+        cache = app.extensions["wechat_page_cache"] = PageCache(env)
+    return cache

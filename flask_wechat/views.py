@@ -84,6 +84,8 @@ def login() -> Any:
     context: dict[str, Any] = {
         "authorize_url": url_for(".authorize", next=next_url),
         "in_wechat": path != "website",
+        "qr_frame_url": None,
+        "qr_size": None,
     }
     if path == "website" and settings.qr_mode == "embedded":
         # This page view gets its own state, as the button's /authorize would.
@@ -97,7 +99,10 @@ def login() -> Any:
         )
         context["qr_size"] = settings.qr_size
         g.wechat_frame_src = _origin(settings.open_base_url)
-    return _page("wechat/login.html", next_url, **context)
+    # Without an embedded QR code (a fresh state per view) the page is the
+    # same for everyone with the same language, next and host: reusable.
+    reusable = None if context["qr_frame_url"] else ("login", path)
+    return _page("wechat/login.html", next_url, reusable=reusable, **context)
 
 
 @blueprint.get("/authorize")
@@ -149,7 +154,11 @@ def error_page(error: WeChatError) -> tuple[str, int]:
     )
     next_url = state.safe_next(g.get("wechat_next")) or _next_arg()
     retry_url = url_for(".login", next=next_url)
-    page = _page(_template_for(error), next_url, error=error, retry_url=retry_url)
+    # The address to open on a computer, for the page shown inside WeChat.
+    page_url = url_for(".login", next=next_url, _external=True)
+    page = _page(
+        _template_for(error), next_url, error=error, retry_url=retry_url, page_url=page_url
+    )
     return page, error.status_code
 
 
@@ -160,7 +169,6 @@ def _page(template: str, next_url: str | None, **context: Any) -> str:
         next_url,
         site_name=settings.site_name or request.host,
         home_url=settings.login_redirect,
-        page_url=url_for(".login", next=next_url, _external=True),
         **context,
     )
 
@@ -182,8 +190,10 @@ def _template_for(error: WeChatError) -> str:
 
 @blueprint.after_request
 def security_headers(response: Response) -> Response:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+    headers = response.headers
+    headers.extend(
+        [(name, value) for name, value in SECURITY_HEADERS.items() if name not in headers]
+    )
     frame_src = g.get("wechat_frame_src")
     if frame_src:  # the embedded QR code: exactly WeChat's (or the emulator's) origin
         response.headers["Content-Security-Policy"] += f"; frame-src {frame_src}"
