@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from example_app import create_app  # noqa: E402
-from flask_wechat.emulator import EmulatorServer  # noqa: E402
+from flask_wechat.emulator import WEBSITE_APP_ID, EmulatorServer  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -101,9 +101,13 @@ def main() -> None:
                 page.goto(f"{site}/wechat/callback?code=x&state=expired")
 
             def wechat(page: Any) -> None:
-                sign_in_page(page)
-                page.locator("a.wechat-button").click()
-                page.wait_for_url(f"{emulator.url}/connect/qrconnect?*")
+                # WeChat's page as the demo's button opens it, with a fixed state: its
+                # QR pattern is drawn from the request, so the PNG only changes with the page.
+                page.goto(
+                    f"{emulator.url}/connect/qrconnect?appid={WEBSITE_APP_ID}"
+                    "&redirect_uri=http%3A%2F%2F127.0.0.1%3A5000%2Fwechat%2Fcallback"
+                    "&response_type=code&scope=snsapi_login&state=screenshot#wechat_redirect"
+                )
 
             for language in LOCALES:
                 shoot(f"sign-in-{language}-desktop", language, DESKTOP, sign_in_page)
