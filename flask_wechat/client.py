@@ -53,7 +53,8 @@ class WeChatClient:
     """One WeChat app (its ``app_id`` and ``app_secret``) speaking to WeChat.
 
     Thread-safe; create it once and share it. ``timeout`` (seconds) applies
-    to every call. Point ``open_base_url`` / ``api_base_url`` at the local
+    to every call. Proxy variables (``HTTPS_PROXY``, ``NO_PROXY``, ...) and
+    ``REQUESTS_CA_BUNDLE`` are read once, when the client is created. Point ``open_base_url`` / ``api_base_url`` at the local
     emulator to sign in without WeChat.
     """
 

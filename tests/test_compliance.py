@@ -107,3 +107,14 @@ def test_timeout_is_unavailable_not_a_crash(wechat_emulator, code):
     wechat_emulator.world.add_fault("/sns/oauth2/access_token", "delay", seconds=1)
     with pytest.raises(UnavailableError, match="in time"):
         client.fetch_token(code)
+
+
+def test_proxy_settings_are_read_once_from_the_environment(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/company-ca.pem")
+    client = WeChatClient(WEBSITE_APP_ID, WEBSITE_APP_SECRET)
+    monkeypatch.delenv("HTTPS_PROXY")
+    session = client.session()
+    assert session.proxies["https"] == "http://proxy.example:3128"
+    assert session.verify == "/etc/ssl/company-ca.pem"
+    assert session.trust_env is False
