@@ -54,8 +54,9 @@ class WeChatClient:
 
     Thread-safe; create it once and share it. ``timeout`` (seconds) applies
     to every call. Proxy variables (``HTTPS_PROXY``, ``NO_PROXY``, ...) and
-    ``REQUESTS_CA_BUNDLE`` are read once, when the client is created. Point ``open_base_url`` / ``api_base_url`` at the local
-    emulator to sign in without WeChat.
+    ``REQUESTS_CA_BUNDLE`` are read once, when the client is created. Point
+    ``open_base_url`` / ``api_base_url`` at the local emulator to sign in
+    without WeChat.
     """
 
     def __init__(
