@@ -100,12 +100,6 @@ def translations(locale: str) -> _gettext.NullTranslations:
     return _gettext.translation("messages", TRANSLATIONS_DIR, languages=[locale])
 
 
-def gettext(message: str, **variables: Any) -> str:
-    """Translate ``message`` into the current request's language."""
-    text = translations(select_locale()).gettext(message)
-    return text % variables if variables else text
-
-
 def _newstyle(translate: Callable[..., str]) -> Callable[..., Markup]:
     # Jinja's "newstyle" gettext: the callable escapes and formats itself, so
     # {% trans %} and _() behave alike and variables are autoescaped. The

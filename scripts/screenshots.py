@@ -26,18 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from example_app import create_app  # noqa: E402
 from flask_wechat.emulator import WEBSITE_APP_ID, EmulatorServer  # noqa: E402
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DESKTOP = {"width": 1280, "height": 800}
 MOBILE = {"width": 375, "height": 740}
 #: File-name tag -> the browser's preferred language (sent as Accept-Language).
@@ -74,7 +64,7 @@ def main() -> None:
         )
         site, server = serve(app)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
             def shoot(
                 name: str, language: str, viewport: dict[str, int], go: Any, full: bool = False
