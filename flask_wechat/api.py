@@ -8,7 +8,7 @@ from typing import Any, Callable
 from requests import Response
 from requests_oauthlib import OAuth2Session
 
-from .client import Token, WeChatClient, _network_errors
+from .client import Token, WeChatClient, transport_errors
 
 #: Refresh this many seconds before WeChat's own expiry, so a call never races it.
 REFRESH_MARGIN = 60
@@ -50,11 +50,11 @@ class WeChatSession(OAuth2Session):
             return super().request(method, url, *args, **kwargs)
         if float(self.token.get("expires_at") or 0) - REFRESH_MARGIN < time.time():
             self.refresh()
-        with _network_errors():
+        with transport_errors():
             response = super().request(method, url, *args, **kwargs)
         if _errcode(response) == _EXPIRED:
             self.refresh()
-            with _network_errors():
+            with transport_errors():
                 response = super().request(method, url, *args, **kwargs)
         return response
 

@@ -174,7 +174,7 @@ class WeChatClient:
         """
         session = session or self.session(scope=scope)
         try:
-            with _network_errors():
+            with transport_errors():
                 token = session.fetch_token(
                     f"{self.api_base_url}/sns/oauth2/access_token",
                     code=code,
@@ -253,7 +253,7 @@ class WeChatClient:
         """
         for attempt in range(READ_RETRIES + 1):
             try:
-                with _network_errors():
+                with transport_errors():
                     response = session.get(
                         f"{self.api_base_url}{path}", timeout=self.timeout, **kwargs
                     )
@@ -283,7 +283,7 @@ class WeChatClient:
 
 
 @contextmanager
-def _network_errors() -> Iterator[None]:
+def transport_errors() -> Iterator[None]:
     """Turn transport failures and oauthlib's expiry check into typed errors."""
     try:
         yield

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from flask import session
 
-Token = dict[str, Any]
+from .client import Token
 
 
 class TokenStorage(Protocol):
