@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from flask import jsonify
+from flask_login import UserMixin, login_user, logout_user
+
 from .helpers import sign_in
 
 
@@ -49,3 +52,56 @@ def test_an_earlier_persons_remember_cookie_does_not_outlive_a_later_sign_in(
     _sign_out(browser)
     assert browser.get_cookie("remember_token") is None
     assert browser.get("/").data == b"anonymous"
+
+
+class PasswordUser(UserMixin):
+    def __init__(self, user_id: str) -> None:
+        self.id = user_id
+        self.nickname = user_id
+
+
+def test_a_token_in_the_session_belongs_to_its_owner_only(make_app, wechat_emulator):
+    app = make_app()
+    wechat = app.extensions["wechat"]
+
+    @app.post("/password-login")
+    def password_login():
+        user = app.users.setdefault("alice", PasswordUser("alice"))
+        login_user(user)
+        return "ok"
+
+    @app.post("/app-logout")
+    def app_logout():
+        logout_user()  # the app's own sign-out, not the blueprint's
+        return "ok"
+
+    @app.get("/me/token")
+    def my_token():
+        token = wechat.token
+        return jsonify(openid=token and token["openid"])
+
+    client = app.test_client()
+    sign_in(client, wechat_emulator, user="lilei")
+    assert client.get("/me/token").json["openid"]
+    client.post("/app-logout")
+    client.post("/password-login")
+    assert client.get("/").data.decode() == "signed in as alice"
+    assert client.get("/me/token").json == {"openid": None}
+    assert client.get("/me/wechat").status_code != 200  # no API calls as the previous person
+    with client.session_transaction() as stored:
+        assert "_wechat_token" not in stored
+
+
+def test_a_different_person_signing_in_drops_the_previous_token(make_app, wechat_emulator):
+    app = make_app()
+
+    @app.post("/password-login")
+    def password_login():
+        login_user(app.users.setdefault("alice", PasswordUser("alice")))
+        return "ok"
+
+    client = app.test_client()
+    sign_in(client, wechat_emulator, user="lilei")
+    client.post("/password-login")  # without signing out first
+    with client.session_transaction() as stored:
+        assert "_wechat_token" not in stored
