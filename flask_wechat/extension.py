@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any, Callable, TypeVar
 from weakref import WeakKeyDictionary
 
-from flask import Flask, current_app, session
-from flask_login import current_user, login_user, logout_user
+from flask import Flask, current_app, request, session
+from flask_login import current_user, login_user, logout_user, user_logged_in, user_logged_out
+from flask_login.config import COOKIE_NAME
 
 from . import i18n, signals
 from .api import WeChatSession
@@ -96,6 +97,18 @@ class WeChat:
         app.register_blueprint(blueprint, url_prefix=state.settings.url_prefix)
         app.add_template_global(csrf_token, "wechat_csrf_token")
         app.cli.add_command(wechat_cli)
+        # Whoever signs out, through us or the app's own logout_user(), takes
+        # their token along; a token never outlives its owner's session.
+        user_logged_out.connect(self._forget_token, app)
+        user_logged_in.connect(self._drop_foreign_token, app)
+
+    def _forget_token(self, app: Flask, user: Any = None) -> None:
+        if user is not None and getattr(user, "is_authenticated", False):
+            self.storage.delete(user)
+
+    def _drop_foreign_token(self, app: Flask, user: Any = None) -> None:
+        if isinstance(self.storage, SessionStorage):
+            self.storage.keep_only(user)
 
     def profile_handler(self, func: F) -> F:
         """Register the function that turns a WeChat profile into your user.
@@ -208,25 +221,39 @@ class WeChat:
         if user is None:
             raise SignInRefused("the profile handler refused this account")
         _renew_session()
-        if not login_user(user, remember=self.settings.remember):
+        remember = self.settings.remember
+        if not login_user(user, remember=remember):
             raise SignInRefused("Flask-Login refused the user (inactive)")
+        if not remember and _remember_cookie_name() in request.cookies:
+            # A remember cookie an earlier person left in this browser would
+            # sign them in again once this session ends: Flask-Login deletes
+            # it at the end of this request.
+            session["_remember"] = "clear"
         self.storage.save(user, token)
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         signals.signed_in.send(app, user=user, profile=profile, token=token)
         return user
 
     def sign_out(self) -> None:
-        """Log out, forget the token and start a fresh session."""
+        """Start a fresh session, log out (which forgets the token), send ``signed_out``.
+
+        The session is renewed *before* ``logout_user()``: Flask-Login asks for
+        the remember cookie's deletion by a flag in the session, which a
+        renewal afterwards would wipe, leaving the cookie to sign the person
+        in again.
+        """
         user = current_user._get_current_object()
-        if current_user.is_authenticated:
-            self.storage.delete(user)
-        logout_user()
         _renew_session()
+        logout_user()
         signals.signed_out.send(current_app._get_current_object(), user=user)
 
     def sign_in_failed(self, error: WeChatError) -> None:
         """Tell the ``sign_in_failed`` signal's receivers about ``error``."""
         signals.sign_in_failed.send(current_app._get_current_object(), error=error)
+
+
+def _remember_cookie_name() -> str:
+    return current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
 
 
 def _renew_session() -> None:

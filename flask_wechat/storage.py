@@ -29,18 +29,42 @@ class TokenStorage(Protocol):
 
 
 class SessionStorage:
-    """Keep the token of the person signed in in this browser's session."""
+    """Keep the token of the person signed in in this browser's session.
+
+    The token is stored with its owner's id (``user.get_id()``) and handed
+    only to that owner: after the app's own ``logout_user()`` and another
+    person's sign-in in the same browser, the previous person's token is
+    neither returned nor kept.
+    """
 
     key = "_wechat_token"
 
     def load(self, user: Any) -> Token | None:
-        """The token in this browser's session (``user`` is the one signed in here)."""
-        return session.get(self.key)
+        """The token in this browser's session, if it belongs to ``user``."""
+        stored = session.get(self.key)
+        if not isinstance(stored, dict) or stored.get("owner") != _owner(user):
+            return None
+        token = stored.get("token")
+        return dict(token) if isinstance(token, dict) else None
 
     def save(self, user: Any, token: Token) -> None:
-        """Put ``token`` in this browser's session."""
-        session[self.key] = dict(token)
+        """Put ``token`` in this browser's session, as ``user``'s."""
+        session[self.key] = {"owner": _owner(user), "token": dict(token)}
 
     def delete(self, user: Any) -> None:
         """Remove the token from this browser's session."""
         session.pop(self.key, None)
+
+    def keep_only(self, user: Any) -> None:
+        """Drop a token that belongs to anyone but ``user`` (a sign-in)."""
+        stored = session.get(self.key)
+        if stored is not None and (
+            not isinstance(stored, dict) or stored.get("owner") != _owner(user)
+        ):
+            session.pop(self.key, None)
+
+
+def _owner(user: Any) -> str | None:
+    get_id = getattr(user, "get_id", None)
+    owner = get_id() if callable(get_id) else None
+    return None if owner is None else str(owner)

@@ -22,3 +22,9 @@ def sign_in(client: Any, emulator: Any, user: str = "lilei", next_url: str | Non
     """A whole sign-in; returns the callback's response."""
     callback = emulator.approve(start(client, next_url), user=user)
     return client.get(callback)
+
+
+def stored_token(client: Any) -> dict[str, Any]:
+    """The WeChat token the default storage keeps in this browser's session."""
+    with client.session_transaction() as stored:
+        return dict(stored["_wechat_token"]["token"])

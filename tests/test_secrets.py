@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 from flask_wechat.emulator import WEBSITE_APP_SECRET
 from flask_wechat.redact import redact
 
-from .helpers import start
+from .helpers import start, stored_token
 
 
 def test_debug_logs_of_a_whole_sign_in_hold_no_secret(client, wechat_emulator, caplog):
@@ -16,8 +16,7 @@ def test_debug_logs_of_a_whole_sign_in_hold_no_secret(client, wechat_emulator, c
     code = parse_qs(urlsplit(callback).query)["code"][0]
     with caplog.at_level(logging.DEBUG):
         page = client.get(callback)
-    with client.session_transaction() as stored:
-        token = stored["_wechat_token"]
+    token = stored_token(client)
     # The libraries did log the token URL and the token: redaction, not silence.
     assert "Request url was" in caplog.text and "Obtained token" in caplog.text
     for secret in (WEBSITE_APP_SECRET, code, token["access_token"], token["refresh_token"]):

@@ -10,7 +10,7 @@ import pytest
 from flask_wechat import signals
 from flask_wechat.emulator import USER_HANMEIMEI, WEBSITE_APP_ID, WEBSITE_APP_SECRET
 
-from .helpers import sign_in, start, state_of
+from .helpers import sign_in, start, state_of, stored_token
 
 
 def test_happy_path_signs_in_and_follows_next(client, wechat_emulator):
@@ -54,15 +54,13 @@ def test_exactly_two_calls_to_wechat_with_documented_parameters(client, wechat_e
     assert (userinfo_call["method"], userinfo_call["path"]) == ("GET", "/sns/userinfo")
     sent = dict(userinfo_call["query"])
     assert sorted(sent) == ["access_token", "openid"]
-    with client.session_transaction() as stored:
-        token = stored["_wechat_token"]
+    token = stored_token(client)
     assert sent == {"access_token": token["access_token"], "openid": token["openid"]}
 
 
 def test_token_is_stored_with_expiry(client, wechat_emulator):
     sign_in(client, wechat_emulator)
-    with client.session_transaction() as stored:
-        token = stored["_wechat_token"]
+    token = stored_token(client)
     assert token["openid"] and token["unionid"] and token["refresh_token"]
     assert token["expires_in"] == 7200 and token["expires_at"] > 0
 

@@ -7,6 +7,8 @@ import re
 from flask import jsonify
 from flask_login import UserMixin, login_user, logout_user
 
+from flask_wechat.errors import TokenError
+
 from .helpers import sign_in
 
 
@@ -80,6 +82,14 @@ def test_a_token_in_the_session_belongs_to_its_owner_only(make_app, wechat_emula
         token = wechat.token
         return jsonify(openid=token and token["openid"])
 
+    @app.get("/me/session")
+    def my_session():
+        try:
+            wechat.session  # noqa: B018 - raises when there is no token of this person's
+        except TokenError:
+            return "no token"
+        return "a session as somebody"
+
     client = app.test_client()
     sign_in(client, wechat_emulator, user="lilei")
     assert client.get("/me/token").json["openid"]
@@ -87,7 +97,7 @@ def test_a_token_in_the_session_belongs_to_its_owner_only(make_app, wechat_emula
     client.post("/password-login")
     assert client.get("/").data.decode() == "signed in as alice"
     assert client.get("/me/token").json == {"openid": None}
-    assert client.get("/me/wechat").status_code != 200  # no API calls as the previous person
+    assert client.get("/me/session").data == b"no token"  # no API calls as the previous person
     with client.session_transaction() as stored:
         assert "_wechat_token" not in stored
 

@@ -8,14 +8,12 @@ import pytest
 
 from flask_wechat.emulator import WEBSITE_APP_ID
 
-from .helpers import sign_in
+from .helpers import sign_in, stored_token
 
 DAY = 24 * 3600
 
 
-def _stored(client):
-    with client.session_transaction() as stored:
-        return dict(stored["_wechat_token"])
+_stored = stored_token
 
 
 def test_api_call_with_a_fresh_token(client, wechat_emulator):
@@ -45,7 +43,8 @@ def test_expired_token_is_refreshed_and_the_new_one_stored(client, wechat_emulat
 def test_token_known_to_be_expired_is_refreshed_before_the_call(client, wechat_emulator):
     sign_in(client, wechat_emulator)
     with client.session_transaction() as stored:
-        stored["_wechat_token"] = {**stored["_wechat_token"], "expires_at": 1}
+        kept = stored["_wechat_token"]
+        stored["_wechat_token"] = {**kept, "token": {**kept["token"], "expires_at": 1}}
     wechat_emulator.world.clear_requests()
     assert client.get("/me/wechat").status_code == 200
     paths = [call["path"] for call in wechat_emulator.world.requests]
