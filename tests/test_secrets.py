@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import socket
 from urllib.parse import parse_qs, urlsplit
 
-from flask_wechat.emulator import WEBSITE_APP_SECRET
+import pytest
+
+from flask_wechat.emulator import MP_APP_SECRET, WEBSITE_APP_SECRET
 from flask_wechat.redact import redact
 
-from .helpers import start, stored_token
+from .helpers import sign_in, start, stored_token
 
 
 def test_debug_logs_of_a_whole_sign_in_hold_no_secret(client, wechat_emulator, caplog):
@@ -34,3 +37,112 @@ def test_redact_covers_queries_dicts_and_json():
     for secret in ("S3CRET", "C0DE", "T0KEN", "R3FRESH"):
         assert secret not in clean
     assert "appid=wx1" in clean and '"errcode": 40029' in clean and "grant_type=x" in clean
+
+
+class _Everything(logging.Handler):
+    """Records every record of every logger, formatted as a log file would show it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def every_log_line():
+    root = logging.getLogger()
+    handler, level = _Everything(), root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield handler.lines
+    root.removeHandler(handler)
+    root.setLevel(level)
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _secrets_of(world) -> set[str]:
+    state = world._state
+    return (
+        {WEBSITE_APP_SECRET, MP_APP_SECRET}
+        | set(state.codes)
+        | set(state.access_tokens)
+        | set(state.refresh_tokens)
+    )
+
+
+# Each path a sign-in or an API call can take, as (config, faults, steps after sign-in).
+PATHS = {
+    "success": ({}, [], []),
+    "wrong secret": ({}, [("/sns/oauth2/access_token", {"kind": "errcode", "errcode": 40125})], []),
+    "userinfo busy, then retried": (
+        {},
+        [("/sns/userinfo", {"kind": "errcode", "errcode": -1})],
+        [],
+    ),
+    "userinfo busy twice": (
+        {},
+        [("/sns/userinfo", {"kind": "errcode", "errcode": -1, "times": 2})],
+        [],
+    ),
+    "timeout": (
+        {"WECHAT_TIMEOUT": 0.2},
+        [("/sns/oauth2/access_token", {"kind": "delay", "seconds": 0.6})],
+        [],
+    ),
+    "refresh after expiry": ({}, [], ["expire", "/me/wechat"]),
+    "refresh refused": (
+        {},
+        [],
+        [
+            "expire",
+            ("/sns/oauth2/refresh_token", {"kind": "errcode", "errcode": 42002}),
+            "/me/wechat",
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("path", sorted(PATHS))
+def test_no_secret_on_any_logger_at_debug(path, make_app, wechat_emulator, every_log_line):
+    config, faults, after = PATHS[path]
+    app = make_app(**config)
+    client = app.test_client()
+    for where, fault in faults:
+        wechat_emulator.world.add_fault(where, **fault)
+    sign_in(client, wechat_emulator)
+    for step in after:
+        if step == "expire":
+            wechat_emulator.world.advance(7201)
+        elif isinstance(step, tuple):
+            wechat_emulator.world.add_fault(step[0], **step[1])
+        else:
+            client.get(step)
+    assert every_log_line, "the libraries logged nothing at DEBUG: the test would prove nothing"
+    text = "\n".join(every_log_line)
+    for secret in _secrets_of(wechat_emulator.world):
+        assert secret not in text
+
+
+def test_no_secret_in_logs_when_wechat_cannot_be_reached(make_app, wechat_emulator, every_log_line):
+    app = make_app()
+    client = app.test_client()
+    callback = wechat_emulator.approve(start(client))
+    code = parse_qs(urlsplit(callback).query)["code"][0]
+    # WeChat's API host goes away between the QR page and the callback.
+    app.extensions["wechat"]._apps[app].clients[
+        "website"
+    ].api_base_url = f"http://127.0.0.1:{_closed_port()}"
+    page = client.get(callback)
+    assert page.status_code == 503
+    text = "\n".join(every_log_line)
+    assert "Retry" in text or "retry" in text.lower()  # urllib3 did log its retry
+    for secret in (WEBSITE_APP_SECRET, code):
+        assert secret not in text
