@@ -31,7 +31,6 @@ from .errors import (
     UnavailableError,
 )
 from .profile import WeChatProfile
-from .redact import install_log_redaction
 
 OPEN_BASE_URL = "https://open.weixin.qq.com"
 API_BASE_URL = "https://api.weixin.qq.com"
@@ -86,7 +85,6 @@ class WeChatClient:
         # (a scan of the whole environment, twice); read them once, here.
         self._proxies = requests.utils.get_environ_proxies(self.api_base_url)
         self._verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-        install_log_redaction()
 
     def __repr__(self) -> str:  # never show the secret
         return f"<WeChatClient app_id={self.app_id!r} api={self.api_base_url!r}>"

@@ -24,6 +24,7 @@ from .errors import (
     WeChatError,
 )
 from .profile import WeChatProfile
+from .redact import install_log_redaction
 from .storage import SessionStorage, Token, TokenStorage
 from .views import blueprint, csrf_token
 
@@ -91,6 +92,7 @@ class WeChat:
         """Read ``app``'s ``WECHAT_*`` config (a bad value raises
         :class:`~flask_wechat.errors.InsecureSettings` naming the key) and
         register the ``wechat`` blueprint at ``WECHAT_URL_PREFIX``."""
+        install_log_redaction()
         state = _AppState(load_settings(app.config))
         self._apps[app] = state
         app.extensions["wechat"] = self
