@@ -24,6 +24,7 @@ For every request:
 from __future__ import annotations
 
 import os
+import re
 import string
 import time
 from collections.abc import Callable
@@ -470,3 +471,64 @@ def test_known_nasty_callbacks_are_refused_cleanly(client: Any, query: str) -> N
     assert response.status_code == 400
     with client.session_transaction() as stored:
         assert "_user_id" not in stored
+
+
+# -- logout bodies -----------------------------------------------------------------------
+
+GENUINE_TOKEN = Genuine("this browser's logout token")
+LOGOUT_EXAMPLES = max(50, TARGET_REQUESTS // 20)
+FIELD_NAMES = st.sampled_from(["csrf_token", "wechat_csrf_token", "next", "", "csrf_token[]"])
+FIELD_VALUES = st.one_of(
+    st.just(GENUINE_TOKEN),
+    st.text(max_size=64),
+    st.text(alphabet=st.characters(min_codepoint=0x10000), min_size=1, max_size=64),
+    st.builds(lambda n: "a" * n, st.integers(min_value=5_000, max_value=60_000)),
+)
+CHARSETS = st.sampled_from(["", "; charset=utf-8", "; charset=latin-1", "; charset=nonsense"])
+
+
+@st.composite
+def logout_bodies(draw: Any) -> tuple[list[tuple[str, str]], str, str]:
+    fields = draw(st.lists(st.tuples(FIELD_NAMES, FIELD_VALUES), max_size=6))
+    raw_tail = draw(st.sampled_from(["", "&%ff=%fe", "&csrf_token=%c3%28", "&&&=", "%zz"]))
+    return fields, raw_tail, draw(CHARSETS)
+
+
+def test_fuzzed_logout_bodies_never_fail_and_sign_out_only_with_the_token(
+    make_app: Callable[..., Flask], wechat_emulator: Any
+) -> None:
+    from .helpers import sign_in
+
+    app = make_app()
+    client = app.test_client()
+    statuses: dict[int, int] = {}
+
+    @settings(
+        max_examples=LOGOUT_EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(logout_bodies())
+    def one_body(example: tuple[list[tuple[str, str]], str, str]) -> None:
+        fields, raw_tail, charset = example
+        if not client.get("/").data.decode().startswith("signed in"):
+            sign_in(client, wechat_emulator)
+        page = client.get("/account").data.decode()
+        name, token = re.search(r'name="([^"]*csrf[^"]*)" value="([^"]+)"', page).groups()
+        pairs = [(key, token if value is GENUINE_TOKEN else value) for key, value in fields]
+        body = "&".join(f"{quote(key)}={quote(value)}" for key, value in pairs) + raw_tail
+        response = client.post(
+            "/wechat/logout",
+            data=body.encode(),
+            content_type="application/x-www-form-urlencoded" + charset,
+        )
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+        assert response.status_code < 500, (body[:200], response.status_code)
+        signed_out = client.get("/").data == b"anonymous"
+        first = next((value for key, value in pairs if key == name), None)
+        if signed_out:
+            assert first == token, "signed out without this browser's token"
+
+    one_body()
+    assert statuses, "no request was sent"
