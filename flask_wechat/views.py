@@ -132,9 +132,7 @@ def callback() -> Response:
 @blueprint.post("/logout")
 def logout() -> Response:
     """Sign out (POST with the form's CSRF token), then go to ``next`` or home."""
-    sent = request.form.get("csrf_token", "")
-    expected = session.get(CSRF_KEY, "")
-    if not (sent and expected and hmac.compare_digest(sent, expected)):
+    if not _same_token(request.form.get("csrf_token"), session.get(CSRF_KEY)):
         raise FormExpired()
     _wechat().sign_out()
     return redirect(state.safe_next(request.form.get("next")) or _wechat().settings.login_redirect)
@@ -160,6 +158,15 @@ def error_page(error: WeChatError) -> tuple[str, int]:
         _template_for(error), next_url, error=error, retry_url=retry_url, page_url=page_url
     )
     return page, error.status_code
+
+
+def _same_token(sent: object, expected: object) -> bool:
+    # Compared as bytes: compare_digest refuses str holding anything but ASCII.
+    if not (isinstance(sent, str) and isinstance(expected, str) and sent and expected):
+        return False
+    return hmac.compare_digest(
+        sent.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )
 
 
 def _page(template: str, next_url: str | None, **context: Any) -> str:
