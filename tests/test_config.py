@@ -80,3 +80,58 @@ def test_emulator_needs_no_credentials(wechat_emulator):
     with app.app_context():
         assert wechat.settings.app_id == WEBSITE_APP_ID
         assert wechat.settings.uses_emulator
+
+
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        (True, True),
+        (False, False),
+        ("true", True),
+        ("True", True),
+        ("1", True),
+        ("yes", True),
+        ("on", True),
+        ("false", False),
+        ("False", False),
+        ("0", False),
+        ("no", False),
+        ("off", False),
+        ("", False),
+        (1, True),
+        (0, False),
+    ],
+)
+def test_booleans_are_read_as_the_environment_writes_them(given, expected):
+    wechat, app = _init(**REAL, WECHAT_REMEMBER=given)
+    with app.app_context():
+        assert wechat.settings.remember is expected
+
+
+@pytest.mark.parametrize("given", ["maybe", "tru", 2, 0.5, [], "none"])
+def test_anything_else_is_not_a_boolean(given):
+    with pytest.raises(InsecureSettings, match="WECHAT_REMEMBER"):
+        _init(**REAL, WECHAT_REMEMBER=given)
+
+
+@pytest.mark.parametrize("key", ["WECHAT_TIMEOUT", "WECHAT_STATE_MAX_AGE"])
+@pytest.mark.parametrize("given", ["nan", float("nan"), "inf", float("inf"), "-inf", True])
+def test_numbers_must_be_finite(key, given):
+    with pytest.raises(InsecureSettings, match=key):
+        _init(**REAL, **{key: given})
+
+
+@pytest.mark.parametrize(
+    "url", ["http://api.weixin.qq.com", "http://10.0.0.8:8080", "http://wechat-proxy.internal"]
+)
+def test_plain_http_api_outside_loopback_is_refused_whatever_the_environment_says(url, monkeypatch):
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    with pytest.raises(InsecureSettings, match="WECHAT_API_BASE_URL"):
+        _init(**REAL, WECHAT_API_BASE_URL=url)
+
+
+def test_plain_http_on_loopback_is_the_emulator(monkeypatch):
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    wechat, app = _init(**REAL, WECHAT_API_BASE_URL="http://127.0.0.1:5051")
+    with app.app_context():
+        assert wechat.settings.api_base_url == "http://127.0.0.1:5051"
