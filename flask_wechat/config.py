@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -134,19 +135,21 @@ def load_settings(config: Mapping[str, Any]) -> Settings:
     prefix = value["WECHAT_URL_PREFIX"]
     if not isinstance(prefix, str) or not prefix.startswith("/"):
         raise InsecureSettings(f"WECHAT_URL_PREFIX must start with '/', not {prefix!r}")
-    numbers = {}
-    for key in ("WECHAT_TIMEOUT", "WECHAT_STATE_MAX_AGE"):
-        try:
-            numbers[key] = float(value[key])
-        except (TypeError, ValueError):
-            numbers[key] = 0.0
-        if numbers[key] <= 0:
-            raise InsecureSettings(f"{key} must be a positive number, not {value[key]!r}")
-    if urlsplit(api_url).scheme == "http" and not os.environ.get("OAUTHLIB_INSECURE_TRANSPORT"):
-        raise InsecureSettings(
-            "WECHAT_API_BASE_URL is plain http, which oauthlib refuses; for the local "
-            "emulator only, set OAUTHLIB_INSECURE_TRANSPORT=1 in the environment"
-        )
+    numbers = {
+        key: _positive(key, value[key]) for key in ("WECHAT_TIMEOUT", "WECHAT_STATE_MAX_AGE")
+    }
+    if urlsplit(api_url).scheme == "http":
+        # The token call carries the app secret: plain http only to this machine.
+        if not _is_loopback(api_url):
+            raise InsecureSettings(
+                "WECHAT_API_BASE_URL must be https (the token call carries the app secret); "
+                "plain http is allowed only on this machine, for the local emulator"
+            )
+        if not os.environ.get("OAUTHLIB_INSECURE_TRANSPORT"):
+            raise InsecureSettings(
+                "WECHAT_API_BASE_URL is plain http, which oauthlib refuses; for the local "
+                "emulator only, set OAUTHLIB_INSECURE_TRANSPORT=1 in the environment"
+            )
 
     return Settings(
         app_id=app_id,
@@ -158,7 +161,7 @@ def load_settings(config: Mapping[str, Any]) -> Settings:
         open_base_url=open_url,
         api_base_url=api_url,
         login_redirect=value["WECHAT_LOGIN_REDIRECT"],
-        remember=bool(value["WECHAT_REMEMBER"]),
+        remember=parse_bool("WECHAT_REMEMBER", value["WECHAT_REMEMBER"]),
         timeout=numbers["WECHAT_TIMEOUT"],
         state_max_age=numbers["WECHAT_STATE_MAX_AGE"],
         site_name=value["WECHAT_SITE_NAME"],
@@ -167,6 +170,34 @@ def load_settings(config: Mapping[str, Any]) -> Settings:
         qr_href=href or None,
         qr_size=(width, height),
     )
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+
+
+def parse_bool(key: str, value: Any) -> bool:
+    """``True``/``False``, ``1``/``0``, or the strings the environment writes for them.
+
+    ``"false"`` is False (``bool("false")`` would say True); anything else is refused.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise InsecureSettings(f"{key} must be True or False (or 1/0, yes/no, on/off), not {value!r}")
+
+
+def _positive(key: str, value: Any) -> float:
+    try:
+        number = float(value) if not isinstance(value, bool) else math.nan
+    except (TypeError, ValueError):
+        number = math.nan
+    if not (math.isfinite(number) and number > 0):
+        raise InsecureSettings(f"{key} must be a positive, finite number, not {value!r}")
+    return number
 
 
 def _is_loopback(url: str) -> bool:
