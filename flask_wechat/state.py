@@ -11,12 +11,19 @@ import secrets
 import time
 from collections.abc import MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
+
+from flask import current_app
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.http import dump_cookie
 
 from .errors import StateError
 
 SESSION_KEY = "_wechat_pending"
+#: What browsers keep of one cookie, in bytes: RFC 6265 asks them for at least 4096
+#: including the name and attributes; Werkzeug warns past 4093, and so do we stop.
+COOKIE_LIMIT = 4093
 MAX_PENDING = 5
 #: Longer "next" values are dropped: five of them would outgrow a cookie (4 KB).
 MAX_NEXT = 512
@@ -33,22 +40,69 @@ class Pending:
     issued_at: float
 
 
-def mint(session: MutableMapping[str, Any], next_url: str | None, path: str, max_age: float) -> str:
+def mint(
+    session: MutableMapping[str, Any],
+    next_url: str | None,
+    path: str,
+    max_age: float,
+    fits: Callable[[MutableMapping[str, Any]], bool] = lambda session: True,
+) -> str:
     """Remember a new pending sign-in and return its unguessable state.
 
     WeChat accepts letters and digits only, up to 128 bytes: 32 hex digits.
+    At most :data:`MAX_PENDING` stay pending (several tabs). While the
+    session does not ``fits`` (see :func:`cookie_fits`), the oldest pending
+    sign-ins go first, then the new one's ``next``: a sign-in that lands on
+    the home page beats a cookie the browser drops.
     """
     now = time.time()
     state = secrets.token_hex(16)
-    pending = {
-        key: entry
+    fresh = [
+        (key, entry)
         for key, entry in session.get(SESSION_KEY, {}).items()
         if now - entry[2] < max_age
-    }
-    pending[state] = [next_url, path, now]
-    # Keep the newest few so an abandoned tab cannot grow the cookie forever.
-    session[SESSION_KEY] = dict(sorted(pending.items(), key=lambda kv: kv[1][2])[-MAX_PENDING:])
+    ]
+    older = sorted(fresh, key=lambda item: item[1][2])[-(MAX_PENDING - 1) :]
+    entry = [next_url, path, now]
+    while True:
+        session[SESSION_KEY] = {**dict(older), state: entry}
+        if fits(session):
+            break
+        if older:
+            older.pop(0)
+        elif entry[0] is not None:
+            entry = [None, path, now]
+        else:
+            break  # the session is large for reasons of its own
     return state
+
+
+def cookie_fits(session: MutableMapping[str, Any]) -> bool:
+    """Whether ``session`` still fits in one cookie, measured as Flask would send it.
+
+    Counts the whole ``Set-Cookie`` value (name, signed and compressed value,
+    attributes) against :data:`COOKIE_LIMIT`. Sessions kept on the server
+    (Flask-Session and the like) send only an id: they always fit.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    interface = app.session_interface
+    if not isinstance(interface, SecureCookieSessionInterface):
+        return True
+    serializer = interface.get_signing_serializer(app)
+    if serializer is None:
+        return True
+    header = dump_cookie(
+        interface.get_cookie_name(app),
+        serializer.dumps(dict(session)),
+        expires=interface.get_expiration_time(app, session),  # type: ignore[arg-type]
+        path=interface.get_cookie_path(app),
+        domain=interface.get_cookie_domain(app),
+        secure=interface.get_cookie_secure(app),
+        httponly=interface.get_cookie_httponly(app),
+        samesite=interface.get_cookie_samesite(app),
+        max_size=0,  # we measure; Werkzeug need not warn about a cookie never sent
+    )
+    return len(header.encode()) <= COOKIE_LIMIT
 
 
 def take(session: MutableMapping[str, Any], state: str | None, max_age: float) -> Pending:

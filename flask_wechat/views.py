@@ -89,7 +89,7 @@ def login() -> Any:
     }
     if path == "website" and settings.qr_mode == "embedded":
         # This page view gets its own state, as the button's /authorize would.
-        page_state = state.mint(session, next_url, path, settings.state_max_age)
+        page_state = state.mint(session, next_url, path, settings.state_max_age, state.cookie_fits)
         context["qr_frame_url"] = wechat.client.qr_frame_url(
             url_for(".callback", _external=True),
             page_state,
@@ -110,7 +110,9 @@ def authorize() -> Response:
     """Mint a state bound to this session and send the browser to WeChat."""
     wechat = _wechat()
     path = wechat.path_for(request)
-    pending_state = state.mint(session, _next_arg(), path, wechat.settings.state_max_age)
+    pending_state = state.mint(
+        session, _next_arg(), path, wechat.settings.state_max_age, state.cookie_fits
+    )
     return redirect(wechat.authorize_url(path, url_for(".callback", _external=True), pending_state))
 
 
