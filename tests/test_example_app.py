@@ -53,3 +53,25 @@ def test_account_page_requires_sign_in(make_example):
     response = make_example().test_client().get("/account")
     assert response.status_code == 302
     assert response.location.startswith("/wechat/login?next=")
+
+
+REAL_CREDENTIALS = {
+    "WECHAT_APP_ID": "wx1234567890abcdef",
+    "WECHAT_APP_SECRET": "s" * 32,
+    "WECHAT_OPEN_BASE_URL": "https://open.weixin.qq.com",
+    "WECHAT_API_BASE_URL": "https://api.weixin.qq.com",
+}
+
+
+def test_with_real_credentials_and_no_secret_key_the_example_refuses_to_start(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({**REAL_CREDENTIALS, "DATABASE": str(tmp_path / "u.sqlite3")})
+
+
+def test_with_real_credentials_and_a_secret_key_it_starts(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    app = create_app({**REAL_CREDENTIALS, "DATABASE": str(tmp_path / "u.sqlite3")})
+    assert app.secret_key == "k" * 40
