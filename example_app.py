@@ -50,12 +50,21 @@ class User(UserMixin):
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(
-        SECRET_KEY=os.environ.get("SECRET_KEY", "dev only: set SECRET_KEY in production"),
+        SECRET_KEY=os.environ.get("SECRET_KEY"),
         WECHAT_SITE_NAME="Teahouse 茶馆",
         DATABASE=str(Path(app.instance_path) / "example_users.sqlite3"),
     )
     app.config.update({k: v for k, v in os.environ.items() if k.startswith("WECHAT_")})
     app.config.update(config or {})
+    if not app.config["SECRET_KEY"]:
+        if app.config.get("WECHAT_APP_ID"):
+            # Real people would sign in: a known key lets anyone forge their sessions.
+            raise RuntimeError(
+                "SECRET_KEY is not set: with real WeChat credentials the example app needs "
+                "a secret key of its own, e.g. SECRET_KEY=$(python -c "
+                "'import secrets; print(secrets.token_hex(32))')"
+            )
+        app.config["SECRET_KEY"] = "dev only: the emulator's test people"  # noqa: S105
     if not app.config.get("WECHAT_APP_ID") and not app.config.get("WECHAT_API_BASE_URL"):
         _use_emulator(app)
 
