@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Callable
 
-from flask import current_app, g, request, session, url_for
+from flask import current_app, request, session, url_for
 from flask.signals import before_render_template, template_rendered
 from jinja2 import Environment
 from markupsafe import Markup
@@ -26,6 +26,7 @@ from .pagecache import PageCache
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 SESSION_KEY = "_wechat_lang"
+_ENVIRON_KEY = "flask_wechat.locale"
 DEFAULT_LOCALE = "en"
 
 #: Catalog name -> (BCP 47 tag for ``<html lang>``, the language's own name).
@@ -67,13 +68,16 @@ def normalize(tag: str | None) -> str | None:
 
 
 def select_locale() -> str:
-    """The language for this request, chosen once and kept on ``g``.
+    """The language for this request, chosen once per request.
 
     In order: ``?lang=`` (remembered in the session), the remembered choice,
     Flask-Babel's locale when the app uses it, ``Accept-Language``, English.
+    Kept in the request's environ, not on ``g``: an app context (and its
+    ``g``) can outlive one request, as under pytest-flask.
     """
-    if "_wechat_locale" in g:
-        return g._wechat_locale
+    known = request.environ.get(_ENVIRON_KEY)
+    if known is not None:
+        return known
     chosen = normalize(request.args.get("lang"))
     if chosen:
         session[SESSION_KEY] = chosen
@@ -88,8 +92,9 @@ def select_locale() -> str:
             chosen = normalize(tag)
             if chosen:
                 break
-    g._wechat_locale = chosen or DEFAULT_LOCALE
-    return g._wechat_locale
+    chosen = chosen or DEFAULT_LOCALE
+    request.environ[_ENVIRON_KEY] = chosen
+    return chosen
 
 
 @cache

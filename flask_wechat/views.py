@@ -142,11 +142,19 @@ def logout() -> Response:
 
 @blueprint.errorhandler(WeChatError)
 def error_page(error: WeChatError) -> tuple[str, int]:
-    """One place where an error becomes a page, a status code and a log line."""
+    """One place where an error becomes a page, a status code and a log line.
+
+    The page shows the person a short reference instead of WeChat's codes
+    (which tell an attacker how the site is set up and a person nothing);
+    the log line carries the same reference beside the errcode and the hint,
+    so a person quoting it leads the operator to the line.
+    """
+    reference = new_reference()
     _wechat().sign_in_failed(error)
     log.log(
         logging.ERROR if error.hint else logging.INFO,
-        "WeChat sign-in failed: %s (errcode %s: %s)%s",
+        "WeChat sign-in failed [ref %s]: %s (errcode %s: %s)%s",
+        reference,
         type(error).__name__,
         error.errcode,
         error.errmsg,
@@ -157,9 +165,24 @@ def error_page(error: WeChatError) -> tuple[str, int]:
     # The address to open on a computer, for the page shown inside WeChat.
     page_url = url_for(".login", next=next_url, _external=True)
     page = _page(
-        _template_for(error), next_url, error=error, retry_url=retry_url, page_url=page_url
+        _template_for(error),
+        next_url,
+        error=error,
+        reference=reference,
+        retry_url=retry_url,
+        page_url=page_url,
     )
     return page, error.status_code
+
+
+#: Letters and digits nobody misreads when reading a reference aloud (no 0/O, 1/I/L).
+_REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_reference() -> str:
+    """A short reference for one failure, like ``7KQ2-M9XD``: on the page and in the log."""
+    chars = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+    return f"{chars[:4]}-{chars[4:]}"
 
 
 def _same_token(sent: object, expected: object) -> bool:

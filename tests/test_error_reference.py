@@ -19,7 +19,7 @@ def test_the_page_shows_a_reference_that_the_log_line_also_carries(
     wechat_emulator.world.add_fault(TOKEN, kind="errcode", errcode=errcode)
     with caplog.at_level(logging.INFO, logger="flask_wechat"):
         page = sign_in(client, wechat_emulator).data.decode()
-    assert str(errcode) not in page
+    assert f">{errcode}" not in page and f" {errcode}" not in page and f"：{errcode}" not in page
     reference = re.search(
         r'class="wechat-reference"[^>]*>.*?([0-9A-Z]{4}-[0-9A-Z]{4})<', page, re.S
     )

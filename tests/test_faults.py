@@ -9,6 +9,7 @@ and nobody signed in.
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 
@@ -120,10 +121,14 @@ def test_fault(make_app, wechat_emulator, caplog, lang, path, fault, status, err
     assert response.status_code == status
     assert titles[lang] in page
     assert titles[1 - lang] not in page
-    if "errcode" in fault:
-        assert str(fault["errcode"]) in page  # for the person to quote to support
     (line,) = [r for r in caplog.records if r.name == "flask_wechat"]
     assert error in line.getMessage()
+    # The person gets a reference to quote; the log line holds it beside WeChat's code.
+    reference = re.search(r"\[ref ([0-9A-Z]{4}-[0-9A-Z]{4})\]", line.getMessage()).group(1)
+    assert reference in page
+    if "errcode" in fault:
+        assert f"errcode {fault['errcode']}" in line.getMessage()
+        assert fault["errcode"] < 0 or str(fault["errcode"]) not in page
     if hint:
         assert line.levelno == logging.ERROR and hint in line.getMessage()
     assert client.get("/").data == b"anonymous"

@@ -120,7 +120,7 @@ def test_code_used_twice_shows_40163(client, wechat_emulator):
     fresh_state = state_of(start(client))
     response = client.get("/wechat/callback", query_string={"code": code, "state": fresh_state})
     assert response.status_code == 400
-    assert "WeChat error code: 40163" in response.data.decode()
+    assert "This WeChat confirmation was already used" in response.data.decode()
     assert client.get("/").data == b"anonymous"
 
 

@@ -92,7 +92,8 @@ def _wechat_error_code(pages: Pages, make_site: Callable[..., Site], language: s
     page, site = pages.open(language), make_site()
     site.emulator.world.add_fault("/sns/oauth2/access_token", "errcode", errcode=40125)
     _back_from_wechat(page, site, "confirm")
-    assert page.locator(".wechat-code").is_visible()
+    assert page.locator(".wechat-reference").is_visible()
+    assert "40125" not in page.content()
     return page
 
 
