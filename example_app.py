@@ -20,6 +20,7 @@ import sqlite3
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, g, render_template
 from flask_login import LoginManager, UserMixin, current_user, login_required
@@ -56,8 +57,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update({k: v for k, v in os.environ.items() if k.startswith("WECHAT_")})
     app.config.update(config or {})
+    if not app.config.get("WECHAT_APP_ID") and not app.config.get("WECHAT_API_BASE_URL"):
+        _use_emulator(app)
     if not app.config["SECRET_KEY"]:
-        if app.config.get("WECHAT_APP_ID"):
+        if not _on_this_machine(app.config.get("WECHAT_API_BASE_URL")):
             # Real people would sign in: a known key lets anyone forge their sessions.
             raise RuntimeError(
                 "SECRET_KEY is not set: with real WeChat credentials the example app needs "
@@ -65,8 +68,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                 "'import secrets; print(secrets.token_hex(32))')"
             )
         app.config["SECRET_KEY"] = "dev only: the emulator's test people"  # noqa: S105
-    if not app.config.get("WECHAT_APP_ID") and not app.config.get("WECHAT_API_BASE_URL"):
-        _use_emulator(app)
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     with sqlite3.connect(app.config["DATABASE"]) as db:
@@ -137,6 +138,11 @@ def _db() -> sqlite3.Connection:
     return g.db
 
 
+def _on_this_machine(url: str | None) -> bool:
+    host = urlsplit(url or "https://api.weixin.qq.com").hostname or ""
+    return host in ("127.0.0.1", "localhost", "::1")
+
+
 def _use_emulator(app: Flask) -> None:
     """Start the local WeChat emulator and point the extension at it."""
     from flask_wechat.emulator import EmulatorServer
@@ -146,7 +152,7 @@ def _use_emulator(app: Flask) -> None:
     os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
     port = int(os.environ.get("WECHAT_EMULATOR_PORT", "5051"))
     emulator = EmulatorServer(port=port).start()
-    app.config.update(WECHAT_OPEN_BASE_URL=emulator.url, WECHAT_API_BASE_URL=emulator.url)
+    app.config.update(emulator.config)
     app.extensions["wechat_emulator"] = emulator
     print(f" * WeChat emulator on {emulator.url} (no WECHAT_APP_ID set)")
 

@@ -53,6 +53,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from flask_wechat.emulator import site_config
 from flask_wechat.testing import FormReader
 
 REPO = Path(__file__).resolve().parent.parent
@@ -313,8 +314,7 @@ def app_environment(emulator_url: str, database: str) -> dict[str, str]:
     env.update(
         SECRET_KEY=secrets.token_hex(32),
         LOAD_DATABASE=database,
-        WECHAT_OPEN_BASE_URL=emulator_url,
-        WECHAT_API_BASE_URL=emulator_url,
+        **site_config(emulator_url),
         # The emulator speaks plain http on loopback; never set this in production.
         OAUTHLIB_INSECURE_TRANSPORT="1",
     )

@@ -8,7 +8,6 @@ pool of HTTP connections so sign-ins reuse kept-alive connections to WeChat.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +34,12 @@ from .profile import WeChatProfile
 OPEN_BASE_URL = "https://open.weixin.qq.com"
 API_BASE_URL = "https://api.weixin.qq.com"
 
+#: The two ways into WeChat sign-in, each with its own kind of WeChat app:
+#: desktop browsers scan a QR code (an Open Platform website app) ...
+WEBSITE = "website"
+#: ... and pages inside WeChat's own browser use an official account (公众号).
+OFFICIAL_ACCOUNT = "official_account"
+
 #: Desktop browsers: the person scans a QR code with their phone.
 WEBSITE_SCOPE = "snsapi_login"
 #: Inside WeChat's own browser (official-account web authorization).
@@ -52,10 +57,10 @@ class WeChatClient:
     """One WeChat app (its ``app_id`` and ``app_secret``) speaking to WeChat.
 
     Thread-safe; create it once and share it. ``timeout`` (seconds) applies
-    to every call. Proxy variables (``HTTPS_PROXY``, ``NO_PROXY``, ...) and
-    ``REQUESTS_CA_BUNDLE`` are read once, when the client is created. Point
-    ``open_base_url`` / ``api_base_url`` at the local emulator to sign in
-    without WeChat.
+    to every call. Like any requests session it honours the proxy variables
+    (``HTTPS_PROXY``, ``NO_PROXY``, ...) and ``REQUESTS_CA_BUNDLE`` as they are
+    at each call. Point ``open_base_url`` / ``api_base_url`` at the local
+    emulator to sign in without WeChat.
     """
 
     def __init__(
@@ -81,10 +86,6 @@ class WeChatClient:
         self._adapter = HTTPAdapter(
             pool_connections=1, pool_maxsize=pool_maxsize, max_retries=connect_once
         )
-        # requests reads the proxy variables from os.environ again on every call
-        # (a scan of the whole environment, twice); read them once, here.
-        self._proxies = requests.utils.get_environ_proxies(self.api_base_url)
-        self._verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
 
     def __repr__(self) -> str:  # never show the secret
         return f"<WeChatClient app_id={self.app_id!r} api={self.api_base_url!r}>"
@@ -151,13 +152,9 @@ class WeChatClient:
         return self.configure(OAuth2Session(self.app_id, scope=[scope], token=token))
 
     def configure(self, session: OAuth2Session) -> OAuth2Session:
-        """Give ``session`` the shared pool, the proxies read at start-up and the fix."""
+        """Give ``session`` the shared connection pool and the WeChat fix."""
         session.mount("https://", self._adapter)
         session.mount("http://", self._adapter)
-        session.trust_env = False  # the environment was read once, in __init__
-        session.proxies.update(self._proxies)
-        if self._verify:
-            session.verify = self._verify
         return wechat_compliance_fix(session)
 
     def fetch_token(

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .client import API_BASE_URL, IN_WECHAT_SCOPES, OPEN_BASE_URL
-from .errors import InsecureSettings
+from .errors import SettingsError
 
 #: Every key, its default and its meaning; the README's config table mirrors it.
 CONFIG_KEYS: dict[str, tuple[Any, str]] = {
@@ -77,76 +77,64 @@ class Settings:
 
 
 def load_settings(config: Mapping[str, Any]) -> Settings:
-    """Read the ``WECHAT_*`` keys, raising :class:`InsecureSettings` naming a bad one."""
+    """Read the ``WECHAT_*`` keys, raising :class:`SettingsError` naming a bad one."""
     value = {key: config.get(key, default) for key, (default, _) in CONFIG_KEYS.items()}
     open_url, api_url = value["WECHAT_OPEN_BASE_URL"], value["WECHAT_API_BASE_URL"]
     for key in ("WECHAT_OPEN_BASE_URL", "WECHAT_API_BASE_URL"):
         if urlsplit(str(value[key])).scheme not in ("http", "https"):
-            raise InsecureSettings(f"{key} must be an http(s) URL, not {value[key]!r}")
-    emulator = _is_loopback(open_url) and _is_loopback(api_url)
+            raise SettingsError(f"{key} must be an http(s) URL, not {value[key]!r}")
 
     app_id, secret = value["WECHAT_APP_ID"], value["WECHAT_APP_SECRET"]
     mp_id, mp_secret = value["WECHAT_MP_APP_ID"], value["WECHAT_MP_APP_SECRET"]
-    if emulator and not (app_id or secret or mp_id or mp_secret):
-        # Zero configuration against the emulator: its seeded website app and
-        # official account, bound to one Open Platform account.
-        from .emulator.world import MP_APP_ID, MP_APP_SECRET, WEBSITE_APP_ID, WEBSITE_APP_SECRET
-
-        app_id, secret, mp_id, mp_secret = (
-            WEBSITE_APP_ID,
-            WEBSITE_APP_SECRET,
-            MP_APP_ID,
-            MP_APP_SECRET,
-        )
     for key, given in (("WECHAT_APP_ID", app_id), ("WECHAT_APP_SECRET", secret)):
         if not given or not isinstance(given, str):
-            raise InsecureSettings(
+            raise SettingsError(
                 f"{key} is not set: use the credentials of your website application "
                 "on the WeChat Open Platform"
             )
     if bool(mp_id) != bool(mp_secret):
         missing = "WECHAT_MP_APP_SECRET" if mp_id else "WECHAT_MP_APP_ID"
-        raise InsecureSettings(f"{missing} is not set: the official account needs both")
+        raise SettingsError(f"{missing} is not set: the official account needs both")
     if value["WECHAT_QR_MODE"] not in ("redirect", "embedded"):
-        raise InsecureSettings(
+        raise SettingsError(
             f"WECHAT_QR_MODE must be 'redirect' or 'embedded', not {value['WECHAT_QR_MODE']!r}"
         )
     if value["WECHAT_QR_STYLE"] not in ("black", "white"):
-        raise InsecureSettings(
+        raise SettingsError(
             f"WECHAT_QR_STYLE must be 'black' or 'white', not {value['WECHAT_QR_STYLE']!r}"
         )
     href = value["WECHAT_QR_HREF"]
     if href and not str(href).startswith(("https://", "data:text/css")):
-        raise InsecureSettings("WECHAT_QR_HREF must be an https:// or data:text/css URL")
+        raise SettingsError("WECHAT_QR_HREF must be an https:// or data:text/css URL")
     try:
         width, height = (int(side) for side in value["WECHAT_QR_SIZE"])
     except (TypeError, ValueError):
         width = height = 0
     if width <= 0 or height <= 0:
-        raise InsecureSettings(
+        raise SettingsError(
             f"WECHAT_QR_SIZE must be (width, height) in pixels, not {value['WECHAT_QR_SIZE']!r}"
         )
 
     if value["WECHAT_SCOPE"] not in IN_WECHAT_SCOPES:
-        raise InsecureSettings(
+        raise SettingsError(
             f"WECHAT_SCOPE must be one of {', '.join(IN_WECHAT_SCOPES)}, "
             f"not {value['WECHAT_SCOPE']!r}"
         )
     prefix = value["WECHAT_URL_PREFIX"]
     if not isinstance(prefix, str) or not prefix.startswith("/"):
-        raise InsecureSettings(f"WECHAT_URL_PREFIX must start with '/', not {prefix!r}")
+        raise SettingsError(f"WECHAT_URL_PREFIX must start with '/', not {prefix!r}")
     numbers = {
         key: _positive(key, value[key]) for key in ("WECHAT_TIMEOUT", "WECHAT_STATE_MAX_AGE")
     }
     if urlsplit(api_url).scheme == "http":
         # The token call carries the app secret: plain http only to this machine.
         if not _is_loopback(api_url):
-            raise InsecureSettings(
+            raise SettingsError(
                 "WECHAT_API_BASE_URL must be https (the token call carries the app secret); "
                 "plain http is allowed only on this machine, for the local emulator"
             )
         if not os.environ.get("OAUTHLIB_INSECURE_TRANSPORT"):
-            raise InsecureSettings(
+            raise SettingsError(
                 "WECHAT_API_BASE_URL is plain http, which oauthlib refuses; for the local "
                 "emulator only, set OAUTHLIB_INSECURE_TRANSPORT=1 in the environment"
             )
@@ -187,7 +175,7 @@ def parse_bool(key: str, value: Any) -> bool:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
         return value.strip().lower() in _TRUE
-    raise InsecureSettings(f"{key} must be True or False (or 1/0, yes/no, on/off), not {value!r}")
+    raise SettingsError(f"{key} must be True or False (or 1/0, yes/no, on/off), not {value!r}")
 
 
 def _positive(key: str, value: Any) -> float:
@@ -196,7 +184,7 @@ def _positive(key: str, value: Any) -> float:
     except (TypeError, ValueError):
         number = math.nan
     if not (math.isfinite(number) and number > 0):
-        raise InsecureSettings(f"{key} must be a positive, finite number, not {value!r}")
+        raise SettingsError(f"{key} must be a positive, finite number, not {value!r}")
     return number
 
 

@@ -13,9 +13,10 @@ so code can catch what it can act on:
   garbage. Try again later.
 * :class:`TokenError` - a stored token no longer works; sign in again.
 
-Every class has a short English ``title`` and ``reason`` for people, marked for
-translation; the web layer shows them in the person's language. Nothing here
-imports Flask.
+These are protocol errors: they say what went wrong and who can fix it, and
+nothing about pages. The web layer (:mod:`flask_wechat.pages`) decides what a
+person sees for each: a status, a title and a reason in their language.
+Nothing here imports Flask.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import ClassVar
 
 
 def N_(message: str) -> str:
-    """Mark ``message`` for translation without translating it here."""
+    """Mark ``message`` for translation without translating it (the web layer's pages do)."""
     return message
 
 
@@ -36,16 +37,12 @@ class WeChatError(Exception):
     the app secret, a token or an authorization code.
     """
 
-    #: HTTP status of the page shown to the person.
-    status_code: ClassVar[int] = 400
-    title: ClassVar[str] = N_("Sign-in failed")
-    reason: ClassVar[str] = N_("Something went wrong while signing you in with WeChat.")
     #: What the site owner should do, for the log; empty when nothing is to be done.
     hint: ClassVar[str] = ""
 
     def __init__(self, errmsg: str = "", errcode: int | None = None) -> None:
         self.errcode = errcode
-        self.errmsg = errmsg or self.reason
+        self.errmsg = errmsg or _first_line(type(self).__doc__)
         super().__init__(self.errmsg if errcode is None else f"{errcode}: {self.errmsg}")
 
     def __repr__(self) -> str:
@@ -66,62 +63,33 @@ class StateError(SignInError):
     callback looks, and also how a link opened in another browser looks.
     """
 
-    title = N_("This sign-in link has expired")
-    reason = N_(
-        "The sign-in could not be verified. It may have been started in another "
-        "browser or too long ago. Please start again."
-    )
-
 
 class AccessDenied(SignInError):
     """The person declined on WeChat's page."""
-
-    status_code = 200
-    title = N_("You cancelled the sign-in")
-    reason = N_("You did not allow this site to use your WeChat account. No harm done.")
 
 
 class CodeError(SignInError):
     """The authorization code is missing, unknown, expired or already used."""
 
-    title = N_("This sign-in link has expired")
-    reason = N_("The WeChat confirmation was already used or is too old. Please start again.")
-
 
 class InvalidCode(CodeError):
     """WeChat does not know the code (40029), or none was sent (41008)."""
-
-    reason = N_("WeChat did not recognise this confirmation. Please start again.")
 
 
 class CodeUsed(CodeError):
     """The code was already exchanged (40163): a reload, a double click, a prefetch."""
 
-    reason = N_(
-        "This WeChat confirmation was already used, perhaps because the page was "
-        "loaded twice. Please start again."
-    )
-
 
 class CodeExpired(CodeError):
     """The code is past its lifetime (42003): 10 minutes, 5 inside WeChat."""
-
-    reason = N_("The WeChat confirmation took too long to arrive. Please start again.")
 
 
 class SignInRefused(SignInError):
     """The site's ``profile_handler`` refused this WeChat account."""
 
-    status_code = 403
-    title = N_("Sign-in not allowed")
-    reason = N_("This WeChat account is not allowed to sign in to this site.")
-
 
 class FormExpired(SignInError):
     """A form came back without the token this site put in it (CSRF)."""
-
-    title = N_("This form has expired")
-    reason = N_("Please go back, reload the page and try again.")
 
 
 class UnsupportedBrowser(SignInError):
@@ -131,24 +99,9 @@ class UnsupportedBrowser(SignInError):
     the person is told how to sign in instead.
     """
 
-    status_code = 200
-    title = N_("Sign in from a computer")
-    reason = N_(
-        "WeChat sign-in for this site works from a computer: open this page in a "
-        "browser on your computer and scan the QR code with WeChat."
-    )
-
 
 class SnapshotUser(SignInError):
     """WeChat's snapshot mode (``is_snapshotuser: 1``): the profile would be virtual."""
-
-    status_code = 403
-    title = N_("Tap “Use full service” first")
-    reason = N_(
-        "You are viewing a preview of this page in WeChat, so WeChat did not share "
-        "your account. Tap “Use full service” at the bottom of the screen, then sign "
-        "in again."
-    )
 
 
 # -- the site's side ---------------------------------------------------------
@@ -157,9 +110,6 @@ class SnapshotUser(SignInError):
 class ConfigurationError(WeChatError):
     """The site's WeChat setup is wrong; only its owner can fix it."""
 
-    status_code = 503
-    title = N_("WeChat sign-in is unavailable")
-    reason = N_("WeChat sign-in is not set up correctly on this site. Please try again later.")
     hint = "check WECHAT_APP_ID / WECHAT_APP_SECRET against the WeChat Open Platform"
 
 
@@ -228,8 +178,12 @@ class ScopeNotAuthorized(ConfigurationError):
     hint = "the app lacks this scope or API permission; check its capabilities on WeChat"
 
 
-class InsecureSettings(ConfigurationError):
-    """A ``WECHAT_*`` setting is missing or invalid (raised at ``init_app``)."""
+class SettingsError(ConfigurationError):
+    """A ``WECHAT_*`` setting is missing or invalid (raised at ``init_app``, naming the key)."""
+
+
+#: The 0.1 name of :class:`SettingsError` (most bad settings are not about security).
+InsecureSettings = SettingsError
 
 
 # -- WeChat's side -----------------------------------------------------------
@@ -238,31 +192,19 @@ class InsecureSettings(ConfigurationError):
 class UnavailableError(WeChatError):
     """WeChat is busy, over quota, unreachable or answered something unreadable."""
 
-    status_code = 503
-    title = N_("WeChat is not responding")
-    reason = N_("WeChat could not be reached just now. Please try again in a moment.")
-
 
 class SystemBusy(UnavailableError):
     """WeChat's "system busy, try again" (-1)."""
-
-    title = N_("WeChat is busy")
-    reason = N_("WeChat is busy right now. Please try again in a moment.")
 
 
 class RateLimited(UnavailableError):
     """WeChat's per-minute API quota for this app is used up (45011)."""
 
-    title = N_("WeChat is busy")
-    reason = N_("Too many people are signing in right now. Please try again in a minute.")
     hint = "WeChat's per-minute API quota for this app is used up; it resets within a minute"
 
 
 class BadResponse(UnavailableError):
     """WeChat answered with something that is not the JSON it documents."""
-
-    status_code = 502
-    reason = N_("WeChat sent an answer this site could not read. Please try again in a moment.")
 
 
 # -- tokens after sign-in ----------------------------------------------------
@@ -270,10 +212,6 @@ class BadResponse(UnavailableError):
 
 class TokenError(WeChatError):
     """A stored token does not work any more; the person must sign in again."""
-
-    status_code = 401
-    title = N_("Please sign in again")
-    reason = N_("Your WeChat sign-in has expired. Please sign in again.")
 
 
 class InvalidAccessToken(TokenError):
@@ -316,6 +254,10 @@ ERRCODES: dict[int, type[WeChatError]] = {
     10005: ScopeNotAuthorized,  # no permission for this scope
     10016: InvalidAppID,  # an Open Platform appid used where an official account's is needed
 }
+
+
+def _first_line(doc: str | None) -> str:
+    return (doc or "").strip().split("\n", 1)[0]
 
 
 def error_for(errcode: int, errmsg: str = "") -> WeChatError:

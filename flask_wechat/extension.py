@@ -1,66 +1,23 @@
-"""The Flask extension: configuration, the blueprint, Flask-Login, signals."""
+"""The Flask extension: :class:`WeChat`."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
-from weakref import WeakKeyDictionary
+from typing import Any, TypeVar
 
-from flask import Flask, current_app, request, session
-from flask_login import current_user, login_user, logout_user, user_logged_in, user_logged_out
-from flask_login.config import COOKIE_NAME
+from flask import Flask
+from flask_login import current_user, user_logged_in, user_logged_out
 
-from . import i18n, signals
 from .api import WeChatSession
 from .cli import wechat_cli
-from .client import WEBSITE_SCOPE, WeChatClient
+from .client import OFFICIAL_ACCOUNT, WEBSITE, Token, WeChatClient
 from .config import Settings, load_settings
-from .errors import (
-    MissingProfileHandler,
-    SignInRefused,
-    SnapshotUser,
-    StateError,
-    TokenError,
-    UnsupportedBrowser,
-    WeChatError,
-)
-from .profile import WeChatProfile
+from .errors import TokenError
 from .redact import install_log_redaction
-from .storage import SessionStorage, Token, TokenStorage
+from .signin import ProfileHandler, WeChatState, current_state, in_wechat_browser
+from .storage import SessionStorage, TokenStorage
 from .views import blueprint, csrf_token
 
-ProfileHandler = Callable[[WeChatProfile, Token], Any]
 F = TypeVar("F", bound=ProfileHandler)
-
-#: The two ways into WeChat sign-in (kept with the state, never re-guessed).
-WEBSITE = "website"  # desktop browsers: QR code, Open Platform website app
-OFFICIAL_ACCOUNT = "official_account"  # inside WeChat's browser: official account
-
-#: Session keys that survive the renewal at sign-in and sign-out.
-_KEPT_ACROSS_RENEWAL = (i18n.SESSION_KEY,)
-
-
-def in_wechat_browser(user_agent: str) -> bool:
-    """WeChat's own browser says ``MicroMessenger`` in its User-Agent."""
-    return "micromessenger" in user_agent.lower()
-
-
-class _AppState:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.clients = {WEBSITE: self._client(settings.app_id, settings.app_secret)}
-        if settings.mp_app_id and settings.mp_app_secret:
-            self.clients[OFFICIAL_ACCOUNT] = self._client(
-                settings.mp_app_id, settings.mp_app_secret
-            )
-
-    def _client(self, app_id: str, secret: str) -> WeChatClient:
-        return WeChatClient(
-            app_id,
-            secret,
-            open_base_url=self.settings.open_base_url,
-            api_base_url=self.settings.api_base_url,
-            timeout=self.settings.timeout,
-        )
 
 
 class WeChat:
@@ -75,27 +32,33 @@ class WeChat:
             return User.get_or_create(wechat_id=profile.id)   # None refuses
 
     ``url_for("wechat.login")`` is then the sign-in page. Configuration comes
-    from the ``WECHAT_*`` keys (see :data:`flask_wechat.config.CONFIG_KEYS`);
-    with ``WECHAT_OPEN_BASE_URL`` / ``WECHAT_API_BASE_URL`` on this machine it
-    signs in against the local emulator. ``storage`` keeps each person's token
-    (default: the session; see :mod:`flask_wechat.storage`).
+    from the ``WECHAT_*`` keys (see :data:`flask_wechat.config.CONFIG_KEYS`).
+    ``storage`` keeps each person's token (default: the session; see
+    :mod:`flask_wechat.storage`). One ``WeChat`` object may serve several
+    apps (app factories): each app gets its own state at :meth:`init_app`.
     """
 
     def __init__(self, app: Flask | None = None, *, storage: TokenStorage | None = None) -> None:
-        self.storage: TokenStorage = storage or SessionStorage()
+        self._storage: TokenStorage = storage or SessionStorage()
         self._profile_handler: ProfileHandler | None = None
-        self._apps: WeakKeyDictionary[Flask, _AppState] = WeakKeyDictionary()
+        self._states: list[WeChatState] = []
         if app is not None:
             self.init_app(app)
 
     def init_app(self, app: Flask) -> None:
-        """Read ``app``'s ``WECHAT_*`` config (a bad value raises
-        :class:`~flask_wechat.errors.InsecureSettings` naming the key) and
-        register the ``wechat`` blueprint at ``WECHAT_URL_PREFIX``."""
+        """Set WeChat sign-in up for ``app``.
+
+        Reads and checks ``app``'s ``WECHAT_*`` config once (a bad value raises
+        :class:`~flask_wechat.errors.SettingsError` naming the key), keeps the
+        per-app state in ``app.extensions["wechat"]``, registers the ``wechat``
+        blueprint at ``WECHAT_URL_PREFIX``, the ``wechat_csrf_token()``
+        template global and the ``flask wechat`` commands, and installs log
+        redaction (:func:`~flask_wechat.redact.install_log_redaction`).
+        """
         install_log_redaction()
-        state = _AppState(load_settings(app.config))
-        self._apps[app] = state
-        app.extensions["wechat"] = self
+        state = WeChatState(self, load_settings(app.config), self._storage, self._profile_handler)
+        self._states.append(state)
+        app.extensions["wechat"] = state
         app.register_blueprint(blueprint, url_prefix=state.settings.url_prefix)
         app.add_template_global(csrf_token, "wechat_csrf_token")
         app.cli.add_command(wechat_cli)
@@ -104,13 +67,16 @@ class WeChat:
         user_logged_out.connect(self._forget_token, app)
         user_logged_in.connect(self._drop_foreign_token, app)
 
-    def _forget_token(self, app: Flask, user: Any = None) -> None:
-        if user is not None and getattr(user, "is_authenticated", False):
-            self.storage.delete(user)
+    @property
+    def storage(self) -> TokenStorage:
+        """Where each person's token is kept (see :mod:`flask_wechat.storage`)."""
+        return self._storage
 
-    def _drop_foreign_token(self, app: Flask, user: Any = None) -> None:
-        if isinstance(self.storage, SessionStorage):
-            self.storage.keep_only(user)
+    @storage.setter
+    def storage(self, storage: TokenStorage) -> None:
+        self._storage = storage
+        for state in self._states:
+            state.storage = storage
 
     def profile_handler(self, func: F) -> F:
         """Register the function that turns a WeChat profile into your user.
@@ -121,27 +87,26 @@ class WeChat:
         person then sees a "not allowed" page).
         """
         self._profile_handler = func
+        for state in self._states:
+            state.profile_handler = func
         return func
 
     # -- per app -------------------------------------------------------------
 
-    def _state(self) -> _AppState:
-        return self._apps[current_app._get_current_object()]  # type: ignore[attr-defined]
-
     @property
     def settings(self) -> Settings:
         """The checked ``WECHAT_*`` settings of the current app."""
-        return self._state().settings
+        return current_state().settings
 
     @property
     def client(self) -> WeChatClient:
         """The website app's :class:`~flask_wechat.client.WeChatClient`."""
-        return self._state().clients[WEBSITE]
+        return current_state().clients[WEBSITE]
 
     @property
     def mp_client(self) -> WeChatClient | None:
         """The official account's client, when ``WECHAT_MP_APP_ID`` is set."""
-        return self._state().clients.get(OFFICIAL_ACCOUNT)
+        return current_state().clients.get(OFFICIAL_ACCOUNT)
 
     # -- after sign-in ---------------------------------------------------------
 
@@ -150,7 +115,7 @@ class WeChat:
         """The signed-in person's WeChat token, from :attr:`storage`."""
         if not current_user.is_authenticated:
             return None
-        return self.storage.load(current_user._get_current_object())
+        return current_state().storage.load(current_user._get_current_object())
 
     @property
     def session(self) -> WeChatSession:
@@ -166,100 +131,28 @@ class WeChat:
         if not token:
             raise TokenError("no WeChat token for the current user")
         user = current_user._get_current_object()
+        state = current_state()
         return WeChatSession(
-            self._client_for(token),
+            state.client_for(token),
             token,
-            token_updater=lambda fresh: self.storage.save(user, fresh),
+            token_updater=lambda fresh: state.storage.save(user, fresh),
         )
 
     def check_token(self) -> bool:
         """Whether WeChat still accepts the signed-in person's access token (``/sns/auth``)."""
         token = self.token
-        return bool(token) and self._client_for(token).check_token(token)  # type: ignore[arg-type]
+        return bool(token) and current_state().client_for(token).check_token(token)  # type: ignore[arg-type]
 
-    def _client_for(self, token: Token) -> WeChatClient:
-        clients = self._state().clients
-        for client in clients.values():
-            if client.app_id == token.get("appid"):
-                return client
-        return clients[WEBSITE]
+    # -- Flask-Login's signals -------------------------------------------------
 
-    # -- the steps of a sign-in, called by the blueprint ---------------------
+    def _forget_token(self, app: Flask, user: Any = None, **extra: Any) -> None:
+        if user is not None and getattr(user, "is_authenticated", False):
+            current_state(app).storage.delete(user)
 
-    def path_for(self, request: Any) -> str:
-        """Which way into WeChat suits this browser.
-
-        Inside WeChat's browser a QR code cannot be scanned, so that needs the
-        official account; without one, :class:`UnsupportedBrowser` explains.
-        """
-        if not in_wechat_browser(request.user_agent.string):
-            return WEBSITE
-        if OFFICIAL_ACCOUNT in self._state().clients:
-            return OFFICIAL_ACCOUNT
-        raise UnsupportedBrowser("inside WeChat without an official account configured")
-
-    def authorize_url(self, path: str, redirect_uri: str, state: str) -> str:
-        """Where ``/authorize`` sends the browser for ``path``."""
-        if path == OFFICIAL_ACCOUNT:
-            return self.mp_client.oauth2_authorize_url(  # type: ignore[union-attr]
-                redirect_uri, state, self.settings.scope
-            )
-        return self.client.qrconnect_url(redirect_uri, state)
-
-    def sign_in(self, path: str, code: str) -> Any:
-        """Exchange ``code``, ask the profile handler, and log the user in."""
-        if self._profile_handler is None:
-            raise MissingProfileHandler("no profile_handler is registered")
-        client = self._state().clients.get(path)
-        if client is None:  # e.g. the official account was removed mid sign-in
-            raise StateError(f"no WeChat app for the {path} path")
-        scope = WEBSITE_SCOPE if path == WEBSITE else self.settings.scope
-        wechat = client.session(scope=scope)  # one session, one connection, both calls
-        token = client.fetch_token(code, scope, wechat)
-        if token.get("is_snapshotuser") == 1:
-            raise SnapshotUser("WeChat snapshot mode: the profile would be virtual")
-        profile = client.profile_for(token, wechat)
-        user = self._profile_handler(profile, token)
-        if user is None:
-            raise SignInRefused("the profile handler refused this account")
-        _renew_session()
-        remember = self.settings.remember
-        if not login_user(user, remember=remember):
-            raise SignInRefused("Flask-Login refused the user (inactive)")
-        if not remember and _remember_cookie_name() in request.cookies:
-            # A remember cookie an earlier person left in this browser would
-            # sign them in again once this session ends: Flask-Login deletes
-            # it at the end of this request.
-            session["_remember"] = "clear"
-        self.storage.save(user, token)
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        signals.signed_in.send(app, user=user, profile=profile, token=token)
-        return user
-
-    def sign_out(self) -> None:
-        """Start a fresh session, log out (which forgets the token), send ``signed_out``.
-
-        The session is renewed *before* ``logout_user()``: Flask-Login asks for
-        the remember cookie's deletion by a flag in the session, which a
-        renewal afterwards would wipe, leaving the cookie to sign the person
-        in again.
-        """
-        user = current_user._get_current_object()
-        _renew_session()
-        logout_user()
-        signals.signed_out.send(current_app._get_current_object(), user=user)
-
-    def sign_in_failed(self, error: WeChatError) -> None:
-        """Tell the ``sign_in_failed`` signal's receivers about ``error``."""
-        signals.sign_in_failed.send(current_app._get_current_object(), error=error)
+    def _drop_foreign_token(self, app: Flask, user: Any = None, **extra: Any) -> None:
+        storage = current_state(app).storage
+        if isinstance(storage, SessionStorage):
+            storage.keep_only(user)
 
 
-def _remember_cookie_name() -> str:
-    return current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
-
-
-def _renew_session() -> None:
-    # Nothing planted in the session before sign-in (fixation) may survive it.
-    kept = {key: session[key] for key in _KEPT_ACROSS_RENEWAL if key in session}
-    session.clear()
-    session.update(kept)
+__all__ = ["OFFICIAL_ACCOUNT", "WEBSITE", "WeChat", "in_wechat_browser"]

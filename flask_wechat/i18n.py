@@ -118,11 +118,12 @@ def _newstyle(translate: Callable[..., str]) -> Callable[..., Markup]:
 
 
 def _environment(app: Any) -> Environment:
-    env = app.extensions.get("wechat_jinja_env")
+    holder = app.extensions["wechat"]  # one key per app, set at init_app
+    env = getattr(holder, "jinja_env", None)
     if env is None:
         env = app.jinja_env.overlay(extensions=["jinja2.ext.i18n"])
         env.newstyle_gettext = True  # on the overlay only
-        app.extensions["wechat_jinja_env"] = env
+        holder.jinja_env = env
     return env
 
 
@@ -184,7 +185,8 @@ def render(
 
 
 def _page_cache(app: Any, env: Environment) -> PageCache:
-    cache = app.extensions.get("wechat_page_cache")
+    holder = app.extensions["wechat"]
+    cache = getattr(holder, "page_cache", None)
     if cache is None or cache.env is not env:
-        cache = app.extensions["wechat_page_cache"] = PageCache(env)
+        cache = holder.page_cache = PageCache(env)
     return cache

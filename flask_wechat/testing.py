@@ -5,12 +5,9 @@ WeChat emulator over real HTTP::
 
     @pytest.fixture
     def app(wechat_emulator):
-        app = create_app()
-        app.config.update(
-            WECHAT_OPEN_BASE_URL=wechat_emulator.url,
-            WECHAT_API_BASE_URL=wechat_emulator.url,
-        )
-        return app
+        # The emulator's URLs and test credentials go in before init_app runs,
+        # which reads the WECHAT_* keys once.
+        return create_app({"TESTING": True, **wechat_emulator.config})
 
     def test_sign_in(client, wechat_emulator):
         to_wechat = client.get("/wechat/authorize").location
@@ -57,6 +54,11 @@ class EmulatorHandle:
         self.server = server
         self.url: str = server.url
         self.world = server.world
+
+    @property
+    def config(self) -> dict[str, str]:
+        """The ``WECHAT_*`` settings for this emulator: its URLs and test credentials."""
+        return self.server.config
 
     def approve(self, authorize_url: str, user: str = "lilei", action: str = "confirm") -> str:
         """Do what a person does on WeChat's page, over real HTTP.

@@ -14,20 +14,15 @@ import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, g, redirect, request, session, url_for
+from flask import Blueprint, g, redirect, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from . import state
-from .errors import (
-    AccessDenied,
-    FormExpired,
-    InvalidCode,
-    SignInRefused,
-    UnsupportedBrowser,
-    WeChatError,
-)
+from . import signin, state
+from .client import WEBSITE
+from .errors import AccessDenied, FormExpired, InvalidCode, WeChatError
 from .i18n import render, select_locale
+from .pages import presentation_for
 
 log = logging.getLogger("flask_wechat")
 
@@ -57,10 +52,6 @@ SECURITY_HEADERS = {
 }
 
 
-def _wechat() -> Any:
-    return current_app.extensions["wechat"]
-
-
 def _next_arg() -> str | None:
     return state.safe_next(request.args.get("next"))
 
@@ -75,22 +66,22 @@ def csrf_token() -> str:
 @blueprint.get("/login")
 def login() -> Any:
     """The sign-in page: the WeChat button, and the QR code itself in embedded mode."""
-    wechat = _wechat()
-    settings = wechat.settings
+    app_state = signin.current_state()
+    settings = app_state.settings
     next_url = _next_arg()
     if current_user.is_authenticated:
         return redirect(next_url or settings.login_redirect)
-    path = wechat.path_for(request)  # inside WeChat with no official account: explains
+    path = signin.choose_path(app_state)  # inside WeChat with no official account: explains
     context: dict[str, Any] = {
         "authorize_url": url_for(".authorize", next=next_url),
-        "in_wechat": path != "website",
+        "in_wechat": path != WEBSITE,
         "qr_frame_url": None,
         "qr_size": None,
     }
-    if path == "website" and settings.qr_mode == "embedded":
+    if path == WEBSITE and settings.qr_mode == "embedded":
         # This page view gets its own state, as the button's /authorize would.
         page_state = state.mint(session, next_url, path, settings.state_max_age, state.cookie_fits)
-        context["qr_frame_url"] = wechat.client.qr_frame_url(
+        context["qr_frame_url"] = app_state.clients[WEBSITE].qr_frame_url(
             url_for(".callback", _external=True),
             page_state,
             settings.qr_style,
@@ -108,27 +99,28 @@ def login() -> Any:
 @blueprint.get("/authorize")
 def authorize() -> Response:
     """Mint a state bound to this session and send the browser to WeChat."""
-    wechat = _wechat()
-    path = wechat.path_for(request)
+    app_state = signin.current_state()
+    path = signin.choose_path(app_state)
     pending_state = state.mint(
-        session, _next_arg(), path, wechat.settings.state_max_age, state.cookie_fits
+        session, _next_arg(), path, app_state.settings.state_max_age, state.cookie_fits
     )
-    return redirect(wechat.authorize_url(path, url_for(".callback", _external=True), pending_state))
+    callback_url = url_for(".callback", _external=True)
+    return redirect(signin.authorize_url(app_state, path, callback_url, pending_state))
 
 
 @blueprint.get("/callback")
 def callback() -> Response:
     """WeChat's ``redirect_uri``: check the state, exchange the code, sign in."""
-    wechat = _wechat()
-    pending = state.take(session, request.args.get("state"), wechat.settings.state_max_age)
+    app_state = signin.current_state()
+    pending = state.take(session, request.args.get("state"), app_state.settings.state_max_age)
     g.wechat_next = pending.next_url  # for the "try again" link of any error page
     code = request.args.get("code")
     if not code:
         raise AccessDenied("the person declined")
     if not _CODE_SHAPE.fullmatch(code):  # not worth a round trip to WeChat
         raise InvalidCode("the code is not shaped like WeChat's")
-    wechat.sign_in(pending.path, code)
-    return redirect(state.safe_next(pending.next_url) or wechat.settings.login_redirect)
+    signin.sign_in(app_state, pending.path, code)
+    return redirect(state.safe_next(pending.next_url) or app_state.settings.login_redirect)
 
 
 @blueprint.post("/logout")
@@ -136,8 +128,9 @@ def logout() -> Response:
     """Sign out (POST with the form's CSRF token), then go to ``next`` or home."""
     if not _same_token(request.form.get("csrf_token"), session.get(CSRF_KEY)):
         raise FormExpired()
-    _wechat().sign_out()
-    return redirect(state.safe_next(request.form.get("next")) or _wechat().settings.login_redirect)
+    signin.sign_out(current_user._get_current_object())  # type: ignore[attr-defined]
+    settings = signin.current_state().settings
+    return redirect(state.safe_next(request.form.get("next")) or settings.login_redirect)
 
 
 @blueprint.errorhandler(WeChatError)
@@ -150,7 +143,8 @@ def error_page(error: WeChatError) -> tuple[str, int]:
     so a person quoting it leads the operator to the line.
     """
     reference = new_reference()
-    _wechat().sign_in_failed(error)
+    shown = presentation_for(error)
+    signin.sign_in_failed(error)
     log.log(
         logging.ERROR if error.hint else logging.INFO,
         "WeChat sign-in failed [ref %s]: %s (errcode %s: %s)%s",
@@ -165,14 +159,16 @@ def error_page(error: WeChatError) -> tuple[str, int]:
     # The address to open on a computer, for the page shown inside WeChat.
     page_url = url_for(".login", next=next_url, _external=True)
     page = _page(
-        _template_for(error),
+        shown.template,
         next_url,
         error=error,
+        title=shown.title,
+        reason=shown.reason,
         reference=reference,
         retry_url=retry_url,
         page_url=page_url,
     )
-    return page, error.status_code
+    return page, shown.status
 
 
 #: Letters and digits nobody misreads when reading a reference aloud (no 0/O, 1/I/L).
@@ -195,7 +191,7 @@ def _same_token(sent: object, expected: object) -> bool:
 
 
 def _page(template: str, next_url: str | None, **context: Any) -> str:
-    settings = _wechat().settings
+    settings = signin.current_state().settings
     return render(
         template,
         next_url,
@@ -208,16 +204,6 @@ def _page(template: str, next_url: str | None, **context: Any) -> str:
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
-
-
-def _template_for(error: WeChatError) -> str:
-    if isinstance(error, UnsupportedBrowser):
-        return "wechat/in_wechat.html"
-    if isinstance(error, AccessDenied):
-        return "wechat/declined.html"
-    if isinstance(error, SignInRefused):
-        return "wechat/refused.html"
-    return "wechat/error.html"
 
 
 @blueprint.after_request

@@ -58,8 +58,7 @@ def main() -> None:
         app = create_app(
             {
                 "DATABASE": str(Path(tmp) / "users.sqlite3"),
-                "WECHAT_OPEN_BASE_URL": emulator.url,
-                "WECHAT_API_BASE_URL": emulator.url,
+                **emulator.config,
             }
         )
         site, server = serve(app)

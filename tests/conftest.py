@@ -29,8 +29,7 @@ def make_app(wechat_emulator: Any) -> Callable[..., Flask]:
         app.config.update(
             SECRET_KEY="test-secret-key",
             TESTING=True,
-            WECHAT_OPEN_BASE_URL=wechat_emulator.url,
-            WECHAT_API_BASE_URL=wechat_emulator.url,
+            **wechat_emulator.config,
         )
         app.config.update(config)
         users: dict[str, User] = {}

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 from requests_oauthlib import OAuth2Session
 
 from flask_wechat import WeChatError, wechat_compliance_fix
 from flask_wechat.client import WeChatClient
 from flask_wechat.emulator import WEBSITE_APP_ID, WEBSITE_APP_SECRET
-from flask_wechat.errors import AccessTokenExpired, BadResponse, CodeError, InvalidCredentials
+from flask_wechat.errors import (
+    AccessTokenExpired,
+    BadResponse,
+    CodeError,
+    InvalidCredentials,
+    UnavailableError,
+)
 
 
 @pytest.fixture
@@ -109,12 +117,19 @@ def test_timeout_is_unavailable_not_a_crash(wechat_emulator, code):
         client.fetch_token(code)
 
 
-def test_proxy_settings_are_read_once_from_the_environment(monkeypatch):
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/company-ca.pem")
-    client = WeChatClient(WEBSITE_APP_ID, WEBSITE_APP_SECRET)
-    monkeypatch.delenv("HTTPS_PROXY")
-    session = client.session()
-    assert session.proxies["https"] == "http://proxy.example:3128"
-    assert session.verify == "/etc/ssl/company-ca.pem"
-    assert session.trust_env is False
+def test_proxy_variables_are_honoured_at_each_call_as_requests_does(monkeypatch, wechat_emulator):
+    client = WeChatClient(
+        WEBSITE_APP_ID, WEBSITE_APP_SECRET, api_base_url=wechat_emulator.url, timeout=2
+    )
+    token = {"access_token": "not-a-token", "openid": "nobody"}
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert client.check_token(token) is False  # WeChat answered: the token is unknown
+    with socket.socket() as probe:  # a proxy address where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        dead_proxy = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    monkeypatch.setenv("HTTP_PROXY", dead_proxy)  # set after the client was made
+    with pytest.raises(UnavailableError, match="could not reach"):
+        client.check_token(token)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    assert client.check_token(token) is False

@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 
 from flask_wechat import WeChat
-from flask_wechat.errors import InsecureSettings
+from flask_wechat.errors import InsecureSettings, SettingsError
 
 REAL = {"WECHAT_APP_ID": "wx1234567890abcdef", "WECHAT_APP_SECRET": "s" * 32}
 
@@ -48,7 +48,7 @@ def test_secret_is_not_in_the_error_or_reprs():
 
 def test_defaults_and_registration():
     wechat, app = _init(**REAL)
-    assert app.extensions["wechat"] is wechat
+    assert app.extensions["wechat"].extension is wechat  # the per-app state
     assert "wechat" in app.blueprints
     with app.test_request_context():
         from flask import url_for
@@ -71,15 +71,15 @@ def test_init_app_later_and_custom_prefix():
         assert url_for("wechat.authorize") == "/auth/wx/authorize"
 
 
-def test_emulator_needs_no_credentials(wechat_emulator):
+def test_the_emulator_supplies_its_credentials_production_code_never_does(wechat_emulator):
     from flask_wechat.emulator import WEBSITE_APP_ID
 
-    wechat, app = _init(
-        WECHAT_OPEN_BASE_URL=wechat_emulator.url, WECHAT_API_BASE_URL=wechat_emulator.url
-    )
+    wechat, app = _init(**wechat_emulator.config)
     with app.app_context():
         assert wechat.settings.app_id == WEBSITE_APP_ID
         assert wechat.settings.uses_emulator
+    with pytest.raises(SettingsError, match="WECHAT_APP_ID"):
+        _init(WECHAT_OPEN_BASE_URL=wechat_emulator.url, WECHAT_API_BASE_URL=wechat_emulator.url)
 
 
 @pytest.mark.parametrize(

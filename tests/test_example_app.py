@@ -21,8 +21,7 @@ def make_example(tmp_path, wechat_emulator):
             {
                 "TESTING": True,
                 "DATABASE": str(tmp_path / "users.sqlite3"),
-                "WECHAT_OPEN_BASE_URL": wechat_emulator.url,
-                "WECHAT_API_BASE_URL": wechat_emulator.url,
+                **wechat_emulator.config,
             }
         )
 

@@ -159,9 +159,11 @@ def test_a_code_exchange_is_never_retried(make_app, wechat_emulator, kind):
 def test_every_documented_errcode_has_its_own_typed_error_and_translations():
     from flask_wechat.errors import ERRCODES, WeChatError
     from flask_wechat.i18n import translations
+    from flask_wechat.pages import presentation_for
 
     chinese = translations("zh_Hans")
     for errcode, error in ERRCODES.items():
         assert issubclass(error, WeChatError) and error is not WeChatError, errcode
-        for message in (error.title, error.reason):
+        shown = presentation_for(error())
+        for message in (shown.title, shown.reason):
             assert chinese.gettext(message) != message, (errcode, message)

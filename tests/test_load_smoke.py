@@ -43,8 +43,7 @@ def threaded_site(wechat_emulator: Any, tmp_path: Path) -> Iterator[str]:
         {
             "SECRET_KEY": secrets.token_hex(32),
             "DATABASE": str(tmp_path / "users.sqlite3"),
-            "WECHAT_OPEN_BASE_URL": wechat_emulator.url,
-            "WECHAT_API_BASE_URL": wechat_emulator.url,
+            **wechat_emulator.config,
         }
     )
     server = make_server("127.0.0.1", 0, app, threaded=True)

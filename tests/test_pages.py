@@ -125,8 +125,7 @@ def test_flask_babel_locale_is_respected(wechat_emulator):
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY="k",
-        WECHAT_OPEN_BASE_URL=wechat_emulator.url,
-        WECHAT_API_BASE_URL=wechat_emulator.url,
+        **wechat_emulator.config,
     )
     flask_babel.Babel(app, locale_selector=lambda: "zh_Hans_CN")
     LoginManager(app).user_loader(lambda user_id: None)

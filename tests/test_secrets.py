@@ -137,9 +137,7 @@ def test_no_secret_in_logs_when_wechat_cannot_be_reached(make_app, wechat_emulat
     callback = wechat_emulator.approve(start(client))
     code = parse_qs(urlsplit(callback).query)["code"][0]
     # WeChat's API host goes away between the QR page and the callback.
-    app.extensions["wechat"]._apps[app].clients[
-        "website"
-    ].api_base_url = f"http://127.0.0.1:{_closed_port()}"
+    app.extensions["wechat"].clients["website"].api_base_url = f"http://127.0.0.1:{_closed_port()}"
     page = client.get(callback)
     assert page.status_code == 503
     text = "\n".join(every_log_line)

@@ -64,7 +64,7 @@ class PasswordUser(UserMixin):
 
 def test_a_token_in_the_session_belongs_to_its_owner_only(make_app, wechat_emulator):
     app = make_app()
-    wechat = app.extensions["wechat"]
+    wechat = app.extensions["wechat"].extension
 
     @app.post("/password-login")
     def password_login():

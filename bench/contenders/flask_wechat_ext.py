@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wechat import WeChat, WeChatProfile
+from flask_wechat.emulator import site_config
 
 from .common import Contender, User, make_app, remember
 
 
 def build(emulator_url: str) -> Contender:
     app, users = make_app(__name__)
-    # Both URLs on loopback and no credentials: the emulator's seeded website app.
-    app.config.update(WECHAT_OPEN_BASE_URL=emulator_url, WECHAT_API_BASE_URL=emulator_url)
+    app.config.update(site_config(emulator_url))  # the emulator's URLs and seeded apps
     wechat = WeChat(app)
 
     @wechat.profile_handler

@@ -6,10 +6,11 @@ origin, with WeChat's real paths, parameter names, error codes and response shap
 It deliberately imports nothing from the rest of flask_wechat, so a bug in the client
 cannot be mirrored here.
 
-    from flask_wechat.emulator import EmulatorServer, WEBSITE_APP_ID, WEBSITE_APP_SECRET
+    from flask_wechat.emulator import EmulatorServer
 
     with EmulatorServer() as emulator:
-        ...  # point the client at emulator.url
+        app.config.update(emulator.config)  # its URLs and test credentials
+        ...
 
 The seeded app ids and secrets are emulator-only test credentials.
 """
@@ -17,7 +18,7 @@ The seeded app ids and secrets are emulator-only test credentials.
 from __future__ import annotations
 
 from .app import create_app
-from .server import EmulatorServer
+from .server import EmulatorServer, site_config
 from .world import (
     ACCESS_TOKEN_LIFETIME,
     CODE_LIFETIME,
@@ -70,4 +71,5 @@ __all__ = [
     "create_app",
     "make_openid",
     "make_unionid",
+    "site_config",
 ]

@@ -21,7 +21,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import create_app
-from .world import World
+from .world import MP_APP_ID, MP_APP_SECRET, WEBSITE_APP_ID, WEBSITE_APP_SECRET, World
 
 #: Request bodies above this size are left to werkzeug's one-shot handling.
 MAX_BUFFERED_BODY = 1024 * 1024
@@ -125,6 +125,18 @@ class KeepAliveRequestHandler(WSGIRequestHandler):
         self.wfile.flush()
 
 
+def site_config(url: str) -> dict[str, str]:
+    """The ``WECHAT_*`` settings for a site signing in against the emulator at ``url``."""
+    return {
+        "WECHAT_OPEN_BASE_URL": url,
+        "WECHAT_API_BASE_URL": url,
+        "WECHAT_APP_ID": WEBSITE_APP_ID,
+        "WECHAT_APP_SECRET": WEBSITE_APP_SECRET,
+        "WECHAT_MP_APP_ID": MP_APP_ID,
+        "WECHAT_MP_APP_SECRET": MP_APP_SECRET,
+    }
+
+
 class EmulatorServer:
     """The emulator on a real socket, served from a daemon thread.
 
@@ -200,6 +212,17 @@ class EmulatorServer:
         if ":" in host:
             host = f"[{host}]"
         return f"http://{host}:{port}"
+
+    @property
+    def config(self) -> dict[str, str]:
+        """The ``WECHAT_*`` settings that sign a site in against this emulator.
+
+        Its URLs and its seeded website app and official account (bound to one
+        Open Platform account)::
+
+            app.config.update(emulator.config)   # before WeChat(app) / init_app
+        """
+        return site_config(self.url)
 
     def start(self) -> EmulatorServer:
         """Bind and serve in a daemon thread; returns self."""

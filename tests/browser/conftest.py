@@ -62,7 +62,7 @@ class Site:
 
     def refuse_everyone(self) -> None:
         """Make the app's profile handler return None (the "refused" page)."""
-        self.app.extensions["wechat"].profile_handler(lambda profile, token: None)
+        self.app.extensions["wechat"].extension.profile_handler(lambda profile, token: None)
 
 
 @pytest.fixture
@@ -75,8 +75,7 @@ def make_site(tmp_path: Path, wechat_emulator: Any) -> Iterator[Callable[..., Si
             {
                 "SECRET_KEY": "browser-tests",
                 "DATABASE": str(tmp_path / f"users-{len(servers)}.sqlite3"),
-                "WECHAT_OPEN_BASE_URL": wechat_emulator.url,
-                "WECHAT_API_BASE_URL": wechat_emulator.url,
+                **wechat_emulator.config,
                 **config,
             }
         )

@@ -1,0 +1,204 @@
+"""The steps of a sign-in, and the per-app state they run with.
+
+``init_app`` builds one :class:`WeChatState` per app and keeps it in
+``app.extensions["wechat"]``; the blueprint's views call the functions here
+with it. Nothing here calls back into the :class:`~flask_wechat.WeChat`
+object: what a sign-in needs (settings, clients, storage, the profile
+handler) is on the state.
+
+One sign-in, as the views run it:
+
+1. :func:`choose_path` - a desktop browser scans the website app's QR code;
+   WeChat's own browser goes through the official account.
+2. :func:`authorize_url` - where ``/authorize`` sends the browser.
+3. :func:`sign_in` - at the callback: exchange the code, build the profile,
+   ask the profile handler, renew the session, ``login_user``, keep the token,
+   send ``signed_in``.
+4. :func:`sign_out` - renew the session, ``logout_user``, send ``signed_out``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING, Any, Callable
+
+from flask import Flask, current_app, request, session
+from flask_login import login_user, logout_user
+from flask_login.config import COOKIE_NAME
+
+from . import i18n, signals
+from .client import OFFICIAL_ACCOUNT, WEBSITE, WEBSITE_SCOPE, Token, WeChatClient
+from .errors import (
+    MissingProfileHandler,
+    SignInRefused,
+    SnapshotUser,
+    StateError,
+    UnsupportedBrowser,
+    WeChatError,
+)
+from .profile import WeChatProfile
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .storage import TokenStorage
+
+ProfileHandler = Callable[[WeChatProfile, Token], Any]
+
+#: Session keys that survive the renewal at sign-in and sign-out (the language choice).
+KEPT_ACROSS_RENEWAL: tuple[str, ...] = (i18n.SESSION_KEY,)
+
+
+class WeChatState:
+    """What one app's sign-ins need, built by ``init_app``.
+
+    ``app.extensions["wechat"]`` holds it: ``settings`` (the checked
+    ``WECHAT_*`` values), ``clients`` (a :class:`~flask_wechat.client.WeChatClient`
+    per way in), ``storage`` and ``profile_handler``; ``extension`` is the
+    :class:`~flask_wechat.WeChat` object that made it.
+    """
+
+    def __init__(
+        self,
+        extension: Any,
+        settings: Settings,
+        storage: TokenStorage,
+        profile_handler: ProfileHandler | None = None,
+    ) -> None:
+        self.extension = extension
+        self.settings = settings
+        self.storage = storage
+        self.profile_handler = profile_handler
+        #: The blueprint's rendering state (see :mod:`flask_wechat.i18n`).
+        self.jinja_env: Any = None
+        self.page_cache: Any = None
+        self.clients: dict[str, WeChatClient] = {
+            WEBSITE: self._client(settings.app_id, settings.app_secret)
+        }
+        if settings.mp_app_id and settings.mp_app_secret:
+            self.clients[OFFICIAL_ACCOUNT] = self._client(
+                settings.mp_app_id, settings.mp_app_secret
+            )
+
+    def _client(self, app_id: str, secret: str) -> WeChatClient:
+        return WeChatClient(
+            app_id,
+            secret,
+            open_base_url=self.settings.open_base_url,
+            api_base_url=self.settings.api_base_url,
+            timeout=self.settings.timeout,
+        )
+
+    def client_for(self, token: Token) -> WeChatClient:
+        """The client of the app that issued ``token`` (the website app by default)."""
+        for client in self.clients.values():
+            if client.app_id == token.get("appid"):
+                return client
+        return self.clients[WEBSITE]
+
+    def __getattr__(self, name: str) -> Any:
+        # 0.1 kept the WeChat object itself in app.extensions["wechat"].
+        if name.startswith("_"):
+            raise AttributeError(name)
+        warnings.warn(
+            f'app.extensions["wechat"].{name}: app.extensions["wechat"] holds the per-app '
+            f'state since 0.2; use the WeChat object (app.extensions["wechat"].extension)',
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(self.extension, name)
+
+
+def current_state(app: Flask | None = None) -> WeChatState:
+    """The :class:`WeChatState` of ``app`` (default: the current app)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    return app.extensions["wechat"]  # type: ignore[no-any-return]
+
+
+def in_wechat_browser(user_agent: str) -> bool:
+    """WeChat's own browser says ``MicroMessenger`` in its User-Agent."""
+    return "micromessenger" in user_agent.lower()
+
+
+def choose_path(state: WeChatState) -> str:
+    """Which way into WeChat suits this browser: :data:`WEBSITE` or :data:`OFFICIAL_ACCOUNT`.
+
+    Inside WeChat's browser a QR code cannot be scanned, so that needs the
+    official account; without one, :class:`UnsupportedBrowser` explains.
+    """
+    if not in_wechat_browser(request.user_agent.string):
+        return WEBSITE
+    if OFFICIAL_ACCOUNT in state.clients:
+        return OFFICIAL_ACCOUNT
+    raise UnsupportedBrowser("inside WeChat without an official account configured")
+
+
+def authorize_url(state: WeChatState, path: str, redirect_uri: str, pending_state: str) -> str:
+    """Where ``/authorize`` sends the browser for ``path``."""
+    if path == OFFICIAL_ACCOUNT:
+        return state.clients[OFFICIAL_ACCOUNT].oauth2_authorize_url(
+            redirect_uri, pending_state, state.settings.scope
+        )
+    return state.clients[WEBSITE].qrconnect_url(redirect_uri, pending_state)
+
+
+def sign_in(state: WeChatState, path: str, code: str) -> Any:
+    """Exchange ``code``, ask the profile handler, and log the user in; returns the user."""
+    handler = state.profile_handler
+    if handler is None:
+        raise MissingProfileHandler("no profile_handler is registered")
+    client = state.clients.get(path)
+    if client is None:  # e.g. the official account was removed mid sign-in
+        raise StateError(f"no WeChat app for the {path} path")
+    scope = WEBSITE_SCOPE if path == WEBSITE else state.settings.scope
+    wechat = client.session(scope=scope)  # one session, one connection, both calls
+    token = client.fetch_token(code, scope, wechat)
+    if token.get("is_snapshotuser") == 1:
+        raise SnapshotUser("WeChat snapshot mode: the profile would be virtual")
+    profile = client.profile_for(token, wechat)
+    user = handler(profile, token)
+    if user is None:
+        raise SignInRefused("the profile handler refused this account")
+    renew_session()
+    remember = state.settings.remember
+    if not login_user(user, remember=remember):
+        raise SignInRefused("Flask-Login refused the user (inactive)")
+    if not remember and _remember_cookie_name() in request.cookies:
+        # A remember cookie an earlier person left in this browser would sign
+        # them in again once this session ends: Flask-Login deletes it at the
+        # end of this request.
+        session["_remember"] = "clear"
+    state.storage.save(user, token)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    signals.signed_in.send(app, user=user, profile=profile, token=token)
+    return user
+
+
+def sign_out(user: Any) -> None:
+    """Start a fresh session, log out (which forgets the token), send ``signed_out``.
+
+    The session is renewed *before* ``logout_user()``: Flask-Login asks for
+    the remember cookie's deletion by a flag in the session, which a renewal
+    afterwards would wipe, leaving the cookie to sign the person in again.
+    """
+    renew_session()
+    logout_user()
+    signals.signed_out.send(current_app._get_current_object(), user=user)  # type: ignore[attr-defined]
+
+
+def sign_in_failed(error: WeChatError) -> None:
+    """Tell the ``sign_in_failed`` signal's receivers about ``error``."""
+    signals.sign_in_failed.send(current_app._get_current_object(), error=error)  # type: ignore[attr-defined]
+
+
+def renew_session() -> None:
+    """Clear the session but for :data:`KEPT_ACROSS_RENEWAL`.
+
+    Nothing planted in the session before sign-in (fixation) may survive it.
+    """
+    kept = {key: session[key] for key in KEPT_ACROSS_RENEWAL if key in session}
+    session.clear()
+    session.update(kept)
+
+
+def _remember_cookie_name() -> str:
+    return str(current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME))
