@@ -67,7 +67,7 @@ lint: $(VENV)/.installed
 # Re-extract messages, merge them into every catalog, compile (see README, "Translating").
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location -w 100 --project flask-wechat-login \
-		-o flask_wechat/translations/messages.pot .
-	$(VENV)/bin/pybabel update -w 100 -i flask_wechat/translations/messages.pot -d flask_wechat/translations \
-		--no-fuzzy-matching
-	$(VENV)/bin/pybabel compile -d flask_wechat/translations
+		-o flask_wechat/translations/flask_wechat.pot .
+	$(VENV)/bin/pybabel update -w 100 -D flask_wechat -i flask_wechat/translations/flask_wechat.pot \
+		-d flask_wechat/translations --no-fuzzy-matching
+	$(VENV)/bin/pybabel compile -D flask_wechat -d flask_wechat/translations

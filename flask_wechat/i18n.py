@@ -1,30 +1,41 @@
-"""The person's language, and pages rendered in it.
+"""The person's language, and pages rendered in it, the way Flask renders.
 
-Strings in templates and code go through gettext with the standard
-``.po``/``.mo`` catalogs in ``translations/`` (Babel's tools extract and
-compile them; see the README). The blueprint renders with its own overlay of
-the app's Jinja environment, so its gettext never replaces the app's own
-(for instance Flask-Babel's), and templates still resolve through the app's
-loader: a file in the app's ``templates/wechat/`` wins over the bundled one.
+Strings in templates and code go through gettext with standard ``.po``/``.mo``
+catalogs in the ``flask_wechat`` domain (``translations/<locale>/LC_MESSAGES/
+flask_wechat.mo``), loaded with the standard library's gettext whether or not
+the app uses Flask-Babel. Pages render through :func:`flask.render_template`:
+the app's context processors, filters, globals and template overrides apply,
+and ``before_render_template`` / ``template_rendered`` are sent as for the
+app's own pages. The gettext callables (``_``, ``gettext``, ``ngettext``) go
+into the context of these renders only.
+
+**Which language** (:func:`select_locale`):
+
+* When the app uses Flask-Babel, its locale selector decides; the language
+  switch on these pages remembers the person's choice, which the selector can
+  read with :func:`chosen_language` (see the docs' recipe).
+* Otherwise: ``?lang=`` (remembered in the session), the remembered choice,
+  ``Accept-Language``, English.
+
+**Strings an app adds in its overrides** are looked up in this package's
+catalog first, then in the app's own ``messages`` catalog (``translations/``
+beside the app, or ``BABEL_TRANSLATION_DIRECTORIES``), where Flask-Babel keeps
+it too.
 """
 
 from __future__ import annotations
 
 import gettext as _gettext
-from collections.abc import Hashable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-from flask import current_app, request, session, url_for
-from flask.signals import before_render_template, template_rendered
-from jinja2 import Environment
+from flask import current_app, render_template, request, session, url_for
 from markupsafe import Markup
 
-from .icons import wechat_mark
-from .pagecache import PageCache
-
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+#: The gettext domain of this package's catalogs (an app's own is ``messages``).
+DOMAIN = "flask_wechat"
 SESSION_KEY = "_wechat_lang"
 _ENVIRON_KEY = "flask_wechat.locale"
 DEFAULT_LOCALE = "en"
@@ -38,6 +49,13 @@ LANGUAGES: dict[str, tuple[str, str]] = {
 
 #: Regions whose Chinese is written in Traditional characters (Taiwan, Hong Kong, Macao).
 TRADITIONAL_REGIONS = frozenset({"tw", "hk", "mo"})
+
+#: Where an app's own catalog may be named for each of ours (most specific first).
+_APP_CATALOG_NAMES = {
+    "en": ("en",),
+    "zh_Hans": ("zh_Hans", "zh_Hans_CN", "zh_CN", "zh"),
+    "zh_Hant": ("zh_Hant", "zh_Hant_TW", "zh_TW", "zh_HK", "zh"),
+}
 
 
 def normalize(tag: str | None) -> str | None:
@@ -67,31 +85,53 @@ def normalize(tag: str | None) -> str | None:
     return next((locale for locale in candidates if locale), None)  # pt -> pt_BR
 
 
-def select_locale() -> str:
-    """The language for this request, chosen once per request.
+def chosen_language() -> str | None:
+    """The language the person picked on the sign-in page's switch, or ``None``.
 
-    In order: ``?lang=`` (remembered in the session), the remembered choice,
-    Flask-Babel's locale when the app uses it, ``Accept-Language``, English.
-    Kept in the request's environ, not on ``g``: an app context (and its
-    ``g``) can outlive one request, as under pytest-flask.
+    A catalog name (``en``, ``zh_Hans``, ``zh_Hant``) that Babel parses as a
+    locale. With Flask-Babel, read it first in your locale selector so the
+    switch on these pages changes the whole site::
+
+        def select_locale():
+            return chosen_language() or request.accept_languages.best_match(["en", "zh"])
+
+        Babel(app, locale_selector=select_locale)
+    """
+    # A ?lang= on this request counts at once (the selector may run before the view).
+    chosen = normalize(request.args.get("lang")) if request else None
+    stored = session.get(SESSION_KEY)
+    return chosen or (stored if stored in LANGUAGES else None)
+
+
+def select_locale() -> str:
+    """The language of this request's pages, chosen once per request.
+
+    With Flask-Babel, the app's locale selector decides (mapped to a catalog:
+    ``zh_CN``, ``zh_Hans_CN`` -> ``zh_Hans``; ``zh_TW``, ``zh_HK`` -> ``zh_Hant``).
+    Without it: ``?lang=``, the remembered choice, ``Accept-Language``,
+    English. A ``?lang=`` is remembered in the session either way. Kept in
+    the request's environ, not on ``g``: an app context (and its ``g``) can
+    outlive one request, as under pytest-flask.
     """
     known = request.environ.get(_ENVIRON_KEY)
     if known is not None:
-        return known
-    chosen = normalize(request.args.get("lang"))
-    if chosen:
-        session[SESSION_KEY] = chosen
-    else:
-        chosen = session.get(SESSION_KEY) if session.get(SESSION_KEY) in LANGUAGES else None
-    if not chosen and "babel" in current_app.extensions:
-        from flask_babel import get_locale  # only when the app already uses it
+        return known  # type: ignore[no-any-return]
+    asked = normalize(request.args.get("lang"))
+    if asked and session.get(SESSION_KEY) != asked:
+        session[SESSION_KEY] = asked
+    if "babel" in current_app.extensions:
+        import flask_babel  # only when the app already uses it
 
-        chosen = normalize(str(get_locale() or ""))
-    if not chosen:
-        for tag, _quality in request.accept_languages:
-            chosen = normalize(tag)
-            if chosen:
-                break
+        if asked:
+            flask_babel.refresh()  # the selector may have run before the choice was stored
+        chosen = normalize(str(flask_babel.get_locale() or ""))
+    else:
+        chosen = asked or chosen_language()
+        if not chosen:
+            for tag, _quality in request.accept_languages:
+                chosen = normalize(tag)
+                if chosen:
+                    break
     chosen = chosen or DEFAULT_LOCALE
     request.environ[_ENVIRON_KEY] = chosen
     return chosen
@@ -99,32 +139,72 @@ def select_locale() -> str:
 
 @cache
 def translations(locale: str) -> _gettext.NullTranslations:
-    """The compiled catalog for ``locale`` (English is the source language)."""
+    """This package's compiled catalog for ``locale`` (English is the source language)."""
     if locale == "en":
         return _gettext.NullTranslations()
-    return _gettext.translation("messages", TRANSLATIONS_DIR, languages=[locale])
+    return _gettext.translation(DOMAIN, TRANSLATIONS_DIR, languages=[locale])
 
 
-def _newstyle(translate: Callable[..., str]) -> Callable[..., Markup]:
-    # Jinja's "newstyle" gettext: the callable escapes and formats itself, so
-    # {% trans %} and _() behave alike and variables are autoescaped. The
-    # blueprint's templates are HTML, always autoescaped.
-    def call(*args: Any, **variables: Any) -> Markup:
-        # Catalog strings are ours, like the template's own markup.
-        text = Markup(translate(*args))  # noqa: S704
-        return text % variables if variables else text
-
-    return call
+@lru_cache(maxsize=64)
+def _app_catalog(directories: tuple[str, ...], domain: str, locale: str) -> Any:
+    names = list(_APP_CATALOG_NAMES.get(locale, (locale,)))
+    for directory in directories:
+        found = _gettext.translation(domain, directory, languages=names, fallback=True)
+        if type(found) is not _gettext.NullTranslations:
+            return found
+    return None
 
 
-def _environment(app: Any) -> Environment:
-    holder = app.extensions["wechat"]  # one key per app, set at init_app
-    env = getattr(holder, "jinja_env", None)
-    if env is None:
-        env = app.jinja_env.overlay(extensions=["jinja2.ext.i18n"])
-        env.newstyle_gettext = True  # on the overlay only
-        holder.jinja_env = env
-    return env
+def _app_directories() -> tuple[str, ...]:
+    config = current_app.config
+    configured = config.get("BABEL_TRANSLATION_DIRECTORIES") or "translations"
+    return tuple(
+        str(Path(current_app.root_path, directory))
+        for directory in str(configured).split(";")
+        if directory
+    )
+
+
+class _Catalogs:
+    """Our catalog, then the app's: gettext callables in Jinja's "newstyle".
+
+    Newstyle callables escape and format themselves (``_("Hi %(name)s",
+    name=x)``), so variables are autoescaped in the HTML templates.
+    """
+
+    def __init__(self, ours: _gettext.NullTranslations, app: Any) -> None:
+        self.ours, self.app = ours, app
+
+    def gettext(self, message: str, **variables: Any) -> Markup:
+        text = self.ours.gettext(message)
+        if text == message and self.app is not None:
+            text = self.app.gettext(message)
+        return _format(text, variables)
+
+    def ngettext(self, singular: str, plural: str, n: int, **variables: Any) -> Markup:
+        text = self.ours.ngettext(singular, plural, n)
+        if text in (singular, plural) and self.app is not None:
+            text = self.app.ngettext(singular, plural, n)
+        variables.setdefault("num", n)
+        return _format(text, variables)
+
+
+def _format(text: str, variables: dict[str, Any]) -> Markup:
+    # Catalog strings are trusted like the template's own markup; variables are escaped.
+    markup = Markup(text)  # noqa: S704
+    return markup % variables if variables else markup
+
+
+@lru_cache(maxsize=64)
+def _catalogs(locale: str, directories: tuple[str, ...], domain: str) -> _Catalogs:
+    return _Catalogs(translations(locale), _app_catalog(directories, domain, locale))
+
+
+def gettext_context(locale: str) -> dict[str, Callable[..., Markup]]:
+    """``_``, ``gettext`` and ``ngettext`` for ``locale``, for the context of one render."""
+    domain = str(current_app.config.get("BABEL_DOMAIN") or "messages")
+    catalogs = _catalogs(locale, _app_directories(), domain)
+    return {"_": catalogs.gettext, "gettext": catalogs.gettext, "ngettext": catalogs.ngettext}
 
 
 def language_links(next_url: str | None) -> list[dict[str, Any]]:
@@ -141,52 +221,20 @@ def language_links(next_url: str | None) -> list[dict[str, Any]]:
     ]
 
 
-def render(
-    template_name: str,
-    next_url: str | None = None,
-    *,
-    reusable: Hashable | None = None,
-    **context: Any,
-) -> str:
-    """Render one of the blueprint's templates in the person's language.
+def render(template_name: str, next_url: str | None = None, **context: Any) -> str:
+    """Render one of the blueprint's templates in the person's language, through Flask.
 
-    With ``reusable`` (a key for whatever else the caller's context depends
-    on), the page may be served from :class:`~flask_wechat.pagecache.PageCache`.
+    ``flask.render_template`` does the work, so the app's context processors,
+    filters, overrides and signals apply exactly as for its own pages; this
+    adds the language, the gettext callables and the language switch to the
+    context of this render only.
     """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
     locale = select_locale()
-    env = _environment(app)
-    key = None
-    if reusable is not None and not env.auto_reload:
-        key = (template_name, locale, next_url, request.host_url, request.script_root, reusable)
-        html = _page_cache(app, env).get(key)
-        if html is not None:
-            return html
-    catalog = translations(locale)
+    context.update(gettext_context(locale))
     context.update(
-        gettext=_newstyle(catalog.gettext),
-        _=_newstyle(catalog.gettext),
-        ngettext=_newstyle(catalog.ngettext),
         wechat_locale=locale,
         html_lang=LANGUAGES[locale][0],
         language_links=language_links(next_url),
-        wechat_mark=wechat_mark,
         next_url=next_url,
     )
-    own_names = list(context)
-    app.update_template_context(context)
-    template = env.get_or_select_template(template_name)
-    before_render_template.send(app, template=template, context=context)
-    html = template.render(context)
-    template_rendered.send(app, template=template, context=context)
-    if key is not None:
-        _page_cache(app, env).put(key, html, template.name or template_name, own_names)
-    return html
-
-
-def _page_cache(app: Any, env: Environment) -> PageCache:
-    holder = app.extensions["wechat"]
-    cache = getattr(holder, "page_cache", None)
-    if cache is None or cache.env is not env:
-        cache = holder.page_cache = PageCache(env)
-    return cache
+    return render_template(template_name, **context)

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 import re
 import secrets
-from typing import Any
+from functools import cached_property
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from flask import Blueprint, g, redirect, request, session, url_for
 from flask_login import current_user
+from jinja2 import Environment, FileSystemLoader
 from werkzeug.wrappers import Response
 
 from . import signin, state
@@ -26,7 +29,38 @@ from .pages import presentation_for
 
 log = logging.getLogger("flask_wechat")
 
-blueprint = Blueprint(
+
+class BundledTemplates(FileSystemLoader):
+    """The blueprint's templates, each also under a second name in ``wechat/default/``.
+
+    An app overrides a page by adding ``templates/wechat/login.html``; that
+    file can ``{% extends "wechat/default/login.html" %}`` (the bundled page)
+    and change one block, where extending ``wechat/login.html`` would find
+    itself.
+    """
+
+    PREFIX = "wechat/default/"
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        if template.startswith(self.PREFIX):
+            template = "wechat/" + template[len(self.PREFIX) :]
+        return super().get_source(environment, template)
+
+    def list_templates(self) -> list[str]:
+        names = super().list_templates()
+        return names + [self.PREFIX + name[len("wechat/") :] for name in names]
+
+
+class _Blueprint(Blueprint):
+    @cached_property
+    def jinja_loader(self) -> FileSystemLoader | None:  # type: ignore[override]
+        assert self.template_folder is not None
+        return BundledTemplates(os.path.join(self.root_path, self.template_folder))
+
+
+blueprint = _Blueprint(
     "wechat",
     __name__,
     template_folder="templates",
@@ -90,10 +124,7 @@ def login() -> Any:
         )
         context["qr_size"] = settings.qr_size
         g.wechat_frame_src = _origin(settings.open_base_url)
-    # Without an embedded QR code (a fresh state per view) the page is the
-    # same for everyone with the same language, next and host: reusable.
-    reusable = None if context["qr_frame_url"] else ("login", path)
-    return _page("wechat/login.html", next_url, reusable=reusable, **context)
+    return _page("wechat/login.html", next_url, **context)
 
 
 @blueprint.get("/authorize")

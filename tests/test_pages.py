@@ -132,35 +132,3 @@ def test_flask_babel_locale_is_respected(wechat_emulator):
     WeChat(app)
     page = app.test_client().get("/wechat/login").data.decode()
     assert '<html lang="zh-Hans">' in page
-
-
-def _renders(app, client, *urls):
-    from flask import template_rendered
-
-    rendered = []
-    with template_rendered.connected_to(
-        lambda sender, template, **kw: rendered.append(template.name), app
-    ):
-        pages = [client.get(url).data for url in urls]
-    return rendered, pages
-
-
-def test_the_sign_in_page_is_reused_when_its_templates_read_only_what_they_are_given(app, client):
-    rendered, pages = _renders(
-        app, client, "/wechat/login", "/wechat/login", "/wechat/login?next=/x"
-    )
-    assert rendered == ["wechat/login.html", "wechat/login.html"]  # the second was reused
-    assert pages[0] == pages[1] != pages[2]
-
-
-def test_an_override_that_reads_anything_else_is_rendered_every_time(make_app):
-    app = make_app()
-    app.template_folder = str(Path(__file__).parent / "override_user_templates")
-    rendered, pages = _renders(app, app.test_client(), "/wechat/login", "/wechat/login")
-    assert len(rendered) == 2 and b"visitor" in pages[1]
-
-
-def test_nothing_is_reused_while_templates_auto_reload(make_app):
-    app = make_app(TEMPLATES_AUTO_RELOAD=True)
-    rendered, _pages = _renders(app, app.test_client(), "/wechat/login", "/wechat/login")
-    assert len(rendered) == 2

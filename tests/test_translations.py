@@ -33,7 +33,7 @@ def _source_messages() -> set[str]:
 
 @pytest.mark.parametrize("locale", CATALOGS)
 def test_every_message_is_translated(locale):
-    with open(TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po", "rb") as po:
+    with open(TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "flask_wechat.po", "rb") as po:
         catalog = read_po(po)
     translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
     missing = _source_messages() - translated
@@ -43,7 +43,7 @@ def test_every_message_is_translated(locale):
 @pytest.mark.parametrize("locale", CATALOGS)
 def test_compiled_catalog_is_current(locale):
     folder = TRANSLATIONS_DIR / locale / "LC_MESSAGES"
-    with open(folder / "messages.po", "rb") as po, open(folder / "messages.mo", "rb") as mo:
+    with open(folder / "flask_wechat.po", "rb") as po, open(folder / "flask_wechat.mo", "rb") as mo:
         source, compiled = read_po(po), read_mo(io.BytesIO(mo.read()))
     expected = {m.id: m.string for m in source if m.id and m.string and not m.fuzzy}
     shipped = {m.id: m.string for m in compiled if m.id}
@@ -52,7 +52,7 @@ def test_compiled_catalog_is_current(locale):
 
 def test_placeholders_survive_translation():
     for locale in CATALOGS:
-        with open(TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po", "rb") as po:
+        with open(TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "flask_wechat.po", "rb") as po:
             for message in read_po(po):
                 if message.id and message.string:
                     for name in ("%(site)s", "%(code)s"):

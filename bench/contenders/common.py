@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import Flask
 from flask_login import LoginManager, UserMixin
 
 from flask_wechat.emulator import WEBSITE_APP_ID, WEBSITE_APP_SECRET
-
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 #: The emulator's seeded website app (emulator-only test credentials).
 APP_ID = WEBSITE_APP_ID
@@ -58,7 +55,7 @@ def make_app(import_name: str) -> tuple[Flask, Users]:
     ``OAUTHLIB_INSECURE_TRANSPORT=1`` first (``bench.run`` does; the smoke test uses
     ``monkeypatch``), so that the setting does not leak into other code.
     """
-    app = Flask(import_name, template_folder=str(TEMPLATES))
+    app = Flask(import_name)
     app.config.update(SECRET_KEY="bench-secret-key")
     users: Users = {}
     LoginManager(app).user_loader(users.get)

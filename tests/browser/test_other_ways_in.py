@@ -9,8 +9,6 @@ import re
 
 import pytest
 
-from flask_wechat.emulator import WEBSITE_APP_ID, WEBSITE_APP_SECRET
-
 from .conftest import MOBILE
 from .test_sign_in import (
     CONFIRM,
@@ -58,7 +56,7 @@ def test_embedded_qr_code_fits_a_phone(pages, make_site, language):
 
 @pytest.mark.parametrize("language", FLOW_LANGUAGES)
 def test_inside_wechat_with_an_official_account(pages, site, language):
-    # Against the emulator with no credentials, its official account is configured too.
+    # The emulator's settings configure its official account too.
     page = pages.open(language, MOBILE, user_agent=IN_WECHAT_UA)
     page.goto(f"{site.url}/wechat/login?next=/account")
     page.get_by_role("link", name=TEXT[language]["button"]).click()
@@ -71,7 +69,7 @@ def test_inside_wechat_with_an_official_account(pages, site, language):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_inside_wechat_without_an_official_account(pages, make_site, language):
-    site = make_site(WECHAT_APP_ID=WEBSITE_APP_ID, WECHAT_APP_SECRET=WEBSITE_APP_SECRET)
+    site = make_site(WECHAT_MP_APP_ID=None, WECHAT_MP_APP_SECRET=None)  # no official account
     page = pages.open(language, MOBILE, user_agent=IN_WECHAT_UA)
     page.goto(f"{site.url}/wechat/login?next=/account")
     assert heading(page) in ("Sign in from a computer", "请在电脑上登录", "請在電腦上登入")
