@@ -156,13 +156,13 @@ def _app_catalog(directories: tuple[str, ...], domain: str, locale: str) -> Any:
 
 
 def _app_directories() -> tuple[str, ...]:
-    config = current_app.config
-    configured = config.get("BABEL_TRANSLATION_DIRECTORIES") or "translations"
-    return tuple(
-        str(Path(current_app.root_path, directory))
-        for directory in str(configured).split(";")
-        if directory
-    )
+    configured = current_app.config.get("BABEL_TRANSLATION_DIRECTORIES") or "translations"
+    return _directories(current_app.root_path, str(configured))
+
+
+@lru_cache(maxsize=64)
+def _directories(root: str, configured: str) -> tuple[str, ...]:
+    return tuple(str(Path(root, directory)) for directory in configured.split(";") if directory)
 
 
 class _Catalogs:
@@ -174,12 +174,17 @@ class _Catalogs:
 
     def __init__(self, ours: _gettext.NullTranslations, app: Any) -> None:
         self.ours, self.app = ours, app
+        #: Looked-up messages; the catalogs do not change while the process runs.
+        self._found: dict[str, Markup] = {}
 
     def gettext(self, message: str, **variables: Any) -> Markup:
-        text = self.ours.gettext(message)
-        if text == message and self.app is not None:
-            text = self.app.gettext(message)
-        return _format(text, variables)
+        found = self._found.get(message)
+        if found is None:
+            text = self.ours.gettext(message)
+            if text == message and self.app is not None:
+                text = self.app.gettext(message)
+            found = self._found[message] = Markup(text)  # noqa: S704 - a catalog's own text
+        return found % variables if variables else found
 
     def ngettext(self, singular: str, plural: str, n: int, **variables: Any) -> Markup:
         text = self.ours.ngettext(singular, plural, n)
@@ -208,14 +213,20 @@ def gettext_context(locale: str) -> dict[str, Callable[..., Markup]]:
 
 
 def language_links(next_url: str | None) -> list[dict[str, Any]]:
-    """The language switch: the sign-in page in each language, keeping ``next``."""
+    """The language switch: the sign-in page in each language, keeping ``next``.
+
+    One ``url_for`` for the page; each language adds its ``lang`` to it (the
+    same URL ``url_for(..., next=next_url, lang=tag)`` builds).
+    """
     current = select_locale()
+    page = url_for("wechat.login", next=next_url)
+    joiner = "&" if "?" in page else "?"
     return [
         {
             "tag": tag,
             "name": name,
             "current": locale == current,
-            "url": url_for("wechat.login", next=next_url, lang=tag),
+            "url": f"{page}{joiner}lang={tag}",
         }
         for locale, (tag, name) in LANGUAGES.items()
     ]

@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from flask import Blueprint, g, redirect, request, session, url_for
+from flask import Blueprint, redirect, request, session, url_for
 from flask_login import current_user
 from jinja2 import Environment, FileSystemLoader
 from werkzeug.wrappers import Response
@@ -69,6 +69,10 @@ blueprint = _Blueprint(
 )
 
 CSRF_KEY = "_wechat_csrf"
+# Per-request values live in the request's environ: ``g`` belongs to the app
+# context, which can outlive one request (pytest-flask keeps one per test).
+_FRAME_SRC = "flask_wechat.frame_src"
+_NEXT = "flask_wechat.next"
 #: WeChat's codes are short and alphanumeric; anything else is refused locally.
 _CODE_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
@@ -123,7 +127,7 @@ def login() -> Any:
             lang="en" if select_locale() == "en" else None,
         )
         context["qr_size"] = settings.qr_size
-        g.wechat_frame_src = _origin(settings.open_base_url)
+        request.environ[_FRAME_SRC] = _origin(settings.open_base_url)
     return _page("wechat/login.html", next_url, **context)
 
 
@@ -144,7 +148,7 @@ def callback() -> Response:
     """WeChat's ``redirect_uri``: check the state, exchange the code, sign in."""
     app_state = signin.current_state()
     pending = state.take(session, request.args.get("state"), app_state.settings.state_max_age)
-    g.wechat_next = pending.next_url  # for the "try again" link of any error page
+    request.environ[_NEXT] = pending.next_url  # for the "try again" link of any error page
     code = request.args.get("code")
     if not code:
         raise AccessDenied("the person declined")
@@ -185,7 +189,7 @@ def error_page(error: WeChatError) -> tuple[str, int]:
         error.errmsg,
         f"; {error.hint}" if error.hint else "",
     )
-    next_url = state.safe_next(g.get("wechat_next")) or _next_arg()
+    next_url = state.safe_next(request.environ.get(_NEXT)) or _next_arg()
     retry_url = url_for(".login", next=next_url)
     # The address to open on a computer, for the page shown inside WeChat.
     page_url = url_for(".login", next=next_url, _external=True)
@@ -239,11 +243,13 @@ def _origin(url: str) -> str:
 
 @blueprint.after_request
 def security_headers(response: Response) -> Response:
+    """:data:`SECURITY_HEADERS` on every response of the blueprint, unless a view set its own."""
     headers = response.headers
+    present = {name.lower() for name in headers.keys()}  # noqa: SIM118 - Headers keys, once
     headers.extend(
-        [(name, value) for name, value in SECURITY_HEADERS.items() if name not in headers]
+        [(name, value) for name, value in SECURITY_HEADERS.items() if name.lower() not in present]
     )
-    frame_src = g.get("wechat_frame_src")
+    frame_src = request.environ.get(_FRAME_SRC)
     if frame_src:  # the embedded QR code: exactly WeChat's (or the emulator's) origin
-        response.headers["Content-Security-Policy"] += f"; frame-src {frame_src}"
+        headers["Content-Security-Policy"] += f"; frame-src {frame_src}"
     return response
