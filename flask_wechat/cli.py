@@ -26,6 +26,7 @@ from flask import Flask, current_app, url_for
 from flask.cli import AppGroup
 
 from .client import API_BASE_URL, OPEN_BASE_URL
+from .signin import setup_problems
 
 wechat_cli = AppGroup("wechat", help="WeChat sign-in (flask-wechat).")
 
@@ -105,6 +106,12 @@ def check_app(app: Flask, base_url: str | None = None) -> Report:
     key_problem = _secret_key_problem(config.get("SECRET_KEY"))
     if key_problem:
         problems.append(key_problem)
+    # What the first request would find missing (the same words as its log line).
+    problems.extend(
+        problem
+        for problem in setup_problems(app)
+        if not problem.startswith(("SECRET_KEY", "SESSION_COOKIE_SAMESITE"))  # said above
+    )
     if app.debug:
         problems.append("debug mode is on: never serve real people with FLASK_DEBUG")
 

@@ -31,6 +31,11 @@ CONFIG_KEYS: dict[str, tuple[Any, str]] = {
     "WECHAT_OPEN_BASE_URL": (OPEN_BASE_URL, "WeChat's authorize pages (or the emulator)"),
     "WECHAT_API_BASE_URL": (API_BASE_URL, "WeChat's sns APIs (or the emulator)"),
     "WECHAT_LOGIN_REDIRECT": ("/", "where to go after sign-in when there is no safe next"),
+    "WECHAT_HOME_URL": ("/", "the pages' home and brand links"),
+    "WECHAT_LOGOUT_REDIRECT": (
+        None,
+        "where to go after sign-out when the form sends no safe next (default: the home URL)",
+    ),
     "WECHAT_REMEMBER": (False, "passed to flask_login.login_user(remember=...)"),
     "WECHAT_TIMEOUT": (10.0, "seconds to wait for each call to WeChat"),
     "WECHAT_STATE_MAX_AGE": (600, "seconds a sign-in may take from the button to the callback"),
@@ -58,6 +63,8 @@ class Settings:
     open_base_url: str
     api_base_url: str
     login_redirect: str
+    home_url: str
+    logout_redirect: str
     remember: bool
     timeout: float
     state_max_age: float
@@ -148,7 +155,11 @@ def load_settings(config: Mapping[str, Any]) -> Settings:
         url_prefix=prefix.rstrip("/") or "/",
         open_base_url=open_url,
         api_base_url=api_url,
-        login_redirect=value["WECHAT_LOGIN_REDIRECT"],
+        login_redirect=_url("WECHAT_LOGIN_REDIRECT", value["WECHAT_LOGIN_REDIRECT"]),
+        home_url=_url("WECHAT_HOME_URL", value["WECHAT_HOME_URL"]),
+        logout_redirect=_url(
+            "WECHAT_LOGOUT_REDIRECT", value["WECHAT_LOGOUT_REDIRECT"] or value["WECHAT_HOME_URL"]
+        ),
         remember=parse_bool("WECHAT_REMEMBER", value["WECHAT_REMEMBER"]),
         timeout=numbers["WECHAT_TIMEOUT"],
         state_max_age=numbers["WECHAT_STATE_MAX_AGE"],
@@ -176,6 +187,12 @@ def parse_bool(key: str, value: Any) -> bool:
     if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
         return value.strip().lower() in _TRUE
     raise SettingsError(f"{key} must be True or False (or 1/0, yes/no, on/off), not {value!r}")
+
+
+def _url(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise SettingsError(f"{key} must be a URL or a path, not {value!r}")
+    return value
 
 
 def _positive(key: str, value: Any) -> float:

@@ -21,8 +21,6 @@ Nothing here imports Flask.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 
 def N_(message: str) -> str:
     """Mark ``message`` for translation without translating it (the web layer's pages do)."""
@@ -38,7 +36,7 @@ class WeChatError(Exception):
     """
 
     #: What the site owner should do, for the log; empty when nothing is to be done.
-    hint: ClassVar[str] = ""
+    hint: str = ""
 
     def __init__(self, errmsg: str = "", errcode: int | None = None) -> None:
         self.errcode = errcode
@@ -176,6 +174,19 @@ class ScopeNotAuthorized(ConfigurationError):
     """The app has no permission for the scope or API it used."""
 
     hint = "the app lacks this scope or API permission; check its capabilities on WeChat"
+
+
+class SetupIncomplete(ConfigurationError):
+    """The app lacks something sign-in needs (found at its first request).
+
+    ``problems`` names each missing piece and how to fix it; they are also the
+    ``hint`` of the log line.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        self.hint = "; ".join(self.problems)
+        super().__init__("the app's set-up is incomplete")
 
 
 class SettingsError(ConfigurationError):

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from flask import Flask
 from flask_login import current_user, user_logged_in, user_logged_out
 
+from . import csrf
 from .api import WeChatSession
 from .cli import wechat_cli
 from .client import OFFICIAL_ACCOUNT, WEBSITE, Token, WeChatClient
@@ -15,7 +16,7 @@ from .errors import TokenError
 from .redact import install_log_redaction
 from .signin import ProfileHandler, WeChatState, current_state, in_wechat_browser
 from .storage import SessionStorage, TokenStorage
-from .views import blueprint, csrf_token
+from .views import blueprint
 
 F = TypeVar("F", bound=ProfileHandler)
 
@@ -51,8 +52,9 @@ class WeChat:
         Reads and checks ``app``'s ``WECHAT_*`` config once (a bad value raises
         :class:`~flask_wechat.errors.SettingsError` naming the key), keeps the
         per-app state in ``app.extensions["wechat"]``, registers the ``wechat``
-        blueprint at ``WECHAT_URL_PREFIX``, the ``wechat_csrf_token()``
-        template global and the ``flask wechat`` commands, and installs log
+        blueprint at ``WECHAT_URL_PREFIX``, the ``wechat_csrf_field()`` and
+        ``wechat_csrf_token()`` template globals (see :mod:`flask_wechat.csrf`)
+        and the ``flask wechat`` commands, and installs log
         redaction (:func:`~flask_wechat.redact.install_log_redaction`).
         """
         install_log_redaction()
@@ -60,7 +62,8 @@ class WeChat:
         self._states.append(state)
         app.extensions["wechat"] = state
         app.register_blueprint(blueprint, url_prefix=state.settings.url_prefix)
-        app.add_template_global(csrf_token, "wechat_csrf_token")
+        app.add_template_global(csrf.token, "wechat_csrf_token")
+        app.add_template_global(csrf.field_name, "wechat_csrf_field")
         app.cli.add_command(wechat_cli)
         # Whoever signs out, through us or the app's own logout_user(), takes
         # their token along; a token never outlives its owner's session.

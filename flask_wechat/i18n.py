@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from flask import current_app, render_template, request, session, url_for
+from flask.sessions import NullSession
 from markupsafe import Markup
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
@@ -117,8 +118,8 @@ def select_locale() -> str:
     if known is not None:
         return known  # type: ignore[no-any-return]
     asked = normalize(request.args.get("lang"))
-    if asked and session.get(SESSION_KEY) != asked:
-        session[SESSION_KEY] = asked
+    if asked and session.get(SESSION_KEY) != asked and not isinstance(session, NullSession):
+        session[SESSION_KEY] = asked  # remembered, where the app has a session to keep it in
     if "babel" in current_app.extensions:
         import flask_babel  # only when the app already uses it
 
@@ -232,13 +233,18 @@ def language_links(next_url: str | None) -> list[dict[str, Any]]:
     ]
 
 
-def render(template_name: str, next_url: str | None = None, **context: Any) -> str:
+def render(
+    template_name: str, next_url: str | None = None, *, app_is_ready: bool = True, **context: Any
+) -> str:
     """Render one of the blueprint's templates in the person's language, through Flask.
 
     ``flask.render_template`` does the work, so the app's context processors,
     filters, overrides and signals apply exactly as for its own pages; this
     adds the language, the gettext callables and the language switch to the
-    context of this render only.
+    context of this render only. With ``app_is_ready=False`` (the app lacks
+    its ``LoginManager``, its user loader or its secret key, whose context
+    processors would fail) the page renders from the app's Jinja environment
+    without them.
     """
     locale = select_locale()
     context.update(gettext_context(locale))
@@ -248,4 +254,6 @@ def render(template_name: str, next_url: str | None = None, **context: Any) -> s
         language_links=language_links(next_url),
         next_url=next_url,
     )
+    if not app_is_ready:
+        return current_app.jinja_env.get_or_select_template(template_name).render(context)
     return render_template(template_name, **context)

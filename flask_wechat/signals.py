@@ -1,10 +1,24 @@
 """Signals (blinker) sent around a sign-in; connect to them for audit logs,
-analytics or linking accounts.
+analytics or linking accounts. The sender is always the app::
 
-``signed_in``: ``sender`` is the app; keyword arguments ``user``, ``profile``
-(:class:`~flask_wechat.WeChatProfile`) and ``token``.
-``sign_in_failed``: ``sender`` is the app; keyword argument ``error``.
-``signed_out``: ``sender`` is the app; keyword argument ``user``.
+    from flask_wechat import signals
+
+    @signals.signed_in.connect_via(app)
+    def audit(app, user, profile, token, **extra):
+        ...
+
+``signed_in``
+    after a successful sign-in: ``user`` (what your profile handler
+    returned), ``profile`` (:class:`~flask_wechat.WeChatProfile`) and
+    ``token`` (WeChat's token, never log it).
+``sign_in_failed``
+    when a sign-in fails, at ``/authorize`` or at the callback (a declined
+    consent, an expired link, WeChat's errors): ``error``, the
+    :class:`~flask_wechat.errors.WeChatError`. Not sent for a stale sign-out
+    form or a page view that explains something.
+``signed_out``
+    after the blueprint's sign-out: ``user``, who was signed in (Flask-Login's
+    anonymous user when nobody was).
 """
 
 from __future__ import annotations

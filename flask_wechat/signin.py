@@ -30,6 +30,7 @@ from . import i18n, signals
 from .client import OFFICIAL_ACCOUNT, WEBSITE, WEBSITE_SCOPE, Token, WeChatClient
 from .errors import (
     MissingProfileHandler,
+    SetupIncomplete,
     SignInRefused,
     SnapshotUser,
     StateError,
@@ -68,9 +69,8 @@ class WeChatState:
         self.settings = settings
         self.storage = storage
         self.profile_handler = profile_handler
-        #: The blueprint's rendering state (see :mod:`flask_wechat.i18n`).
-        self.jinja_env: Any = None
-        self.page_cache: Any = None
+        #: What the app lacks (:func:`setup_problems`), found at its first request.
+        self.setup_problems: list[str] | None = None
         self.clients: dict[str, WeChatClient] = {
             WEBSITE: self._client(settings.app_id, settings.app_secret)
         }
@@ -106,6 +106,45 @@ class WeChatState:
             stacklevel=2,
         )
         return getattr(self.extension, name)
+
+
+def setup_problems(app: Flask) -> list[str]:
+    """What ``app`` lacks for sign-in to work, each with how to fix it (empty when nothing).
+
+    Checked at the first request (an app may set its ``SECRET_KEY`` or create
+    its ``LoginManager`` after ``init_app``) and by ``flask wechat check``.
+    """
+    problems = []
+    if not app.secret_key:
+        problems.append(
+            "SECRET_KEY is not set: Flask cannot keep the sign-in's state in the session; "
+            "set app.config['SECRET_KEY'] to a long random value (secrets.token_hex(32))"
+        )
+    manager = getattr(app, "login_manager", None)
+    if manager is None:
+        problems.append(
+            "no flask_login.LoginManager: create one with LoginManager(app) "
+            "(or login_manager.init_app(app) in your app factory)"
+        )
+    elif manager._user_callback is None and manager._request_callback is None:
+        problems.append(
+            "the LoginManager has no user_loader: decorate the function that loads a user "
+            "by id with @login_manager.user_loader"
+        )
+    if str(app.config.get("SESSION_COOKIE_SAMESITE") or "").lower() == "strict":
+        problems.append(
+            "SESSION_COOKIE_SAMESITE is 'Strict': browsers withhold the session cookie on "
+            "the way back from WeChat, so every sign-in fails; use 'Lax'"
+        )
+    return problems
+
+
+def check_setup(state: WeChatState) -> None:
+    """Raise :class:`SetupIncomplete` when the app lacks something (checked once per app)."""
+    if state.setup_problems is None:
+        state.setup_problems = setup_problems(current_app._get_current_object())  # type: ignore[attr-defined]
+    if state.setup_problems:
+        raise SetupIncomplete(state.setup_problems)
 
 
 def current_state(app: Flask | None = None) -> WeChatState:

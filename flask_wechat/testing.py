@@ -91,6 +91,33 @@ class EmulatorHandle:
         return answer.headers["Location"]
 
 
+def sign_out(client: Any) -> Any:
+    """Sign out in one line, as the person's browser would: the logout page's button.
+
+    Works whatever protects the form (this package's token or Flask-WTF's);
+    returns the response to the POST (a redirect to ``WECHAT_LOGOUT_REDIRECT``)::
+
+        from flask_wechat.testing import sign_out
+
+        sign_out(client)
+    """
+    from flask import url_for
+
+    with client.application.test_request_context():
+        logout_url = url_for("wechat.logout")
+    page = client.get(logout_url)
+    form = FormReader()
+    form.feed(page.get_data(as_text=True))
+    if form.action is None:
+        raise AssertionError(f"the logout page has no form:\n{page.get_data(as_text=True)[:2000]}")
+    base = page.request.host_url.rstrip("/")
+    return client.post(
+        form.action or logout_url,
+        data=form.fields,
+        headers={"Referer": base + logout_url},  # a same-origin form, as browsers send it
+    )
+
+
 @pytest.fixture(scope="session")
 def _wechat_emulator_server() -> Iterator[EmulatorServer]:
     from .emulator import EmulatorServer

@@ -7,7 +7,6 @@ line without secrets.
 
 from __future__ import annotations
 
-import hmac
 import logging
 import os
 import re
@@ -21,11 +20,16 @@ from flask_login import current_user
 from jinja2 import Environment, FileSystemLoader
 from werkzeug.wrappers import Response
 
-from . import signin, state
+from . import csrf, signin, state
 from .client import WEBSITE
-from .errors import AccessDenied, FormExpired, InvalidCode, WeChatError
+from .errors import AccessDenied, FormExpired, InvalidCode, SetupIncomplete, WeChatError
 from .i18n import render, select_locale
 from .pages import presentation_for
+
+try:  # Flask-WTF is optional: used when the app has it
+    from flask_wtf.csrf import CSRFError
+except ImportError:  # pragma: no cover - without Flask-WTF installed
+    CSRFError = None  # type: ignore[assignment,misc]
 
 log = logging.getLogger("flask_wechat")
 
@@ -68,7 +72,7 @@ blueprint = _Blueprint(
     static_url_path="/static",
 )
 
-CSRF_KEY = "_wechat_csrf"
+CSRF_KEY = csrf.SESSION_KEY
 # Per-request values live in the request's environ: ``g`` belongs to the app
 # context, which can outlive one request (pytest-flask keeps one per test).
 _FRAME_SRC = "flask_wechat.frame_src"
@@ -76,8 +80,9 @@ _NEXT = "flask_wechat.next"
 #: WeChat's codes are short and alphanumeric; anything else is refused locally.
 _CODE_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
-#: Sent with every page of the blueprint. The pages load only their own CSS;
-#: the callback URL holds a code and a state, so no Referer may carry it off.
+#: Sent with every page of the blueprint. The pages load only their own CSS.
+#: ``same-origin`` lets Flask-WTF see the Referer its https check wants on forms
+#: posted from these pages, and sends none to another site.
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self' data:; "
@@ -85,9 +90,11 @@ SECURITY_HEADERS = {
     ),
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
+#: The callback's URL holds a code and a state: no Referer may carry it anywhere.
+CALLBACK_REFERRER_POLICY = "no-referrer"
 
 
 def _next_arg() -> str | None:
@@ -95,10 +102,14 @@ def _next_arg() -> str | None:
 
 
 def csrf_token() -> str:
-    """The token a logout form must send back (see ``wechat/macros.html``)."""
-    if CSRF_KEY not in session:
-        session[CSRF_KEY] = secrets.token_urlsafe(32)
-    return session[CSRF_KEY]
+    """The token a logout form must send back (see :mod:`flask_wechat.csrf`)."""
+    return csrf.token()
+
+
+@blueprint.before_request
+def check_setup() -> None:
+    """Missing set-up (no ``SECRET_KEY``, no ``LoginManager``, …) is a clear page, not a 500."""
+    signin.check_setup(signin.current_state())
 
 
 @blueprint.get("/login")
@@ -158,14 +169,19 @@ def callback() -> Response:
     return redirect(state.safe_next(pending.next_url) or app_state.settings.login_redirect)
 
 
-@blueprint.post("/logout")
-def logout() -> Response:
-    """Sign out (POST with the form's CSRF token), then go to ``next`` or home."""
-    if not _same_token(request.form.get("csrf_token"), session.get(CSRF_KEY)):
-        raise FormExpired()
+@blueprint.route("/logout", methods=["GET", "POST"])
+def logout() -> Any:
+    """Sign out: a POST with the form's CSRF token, then ``next`` or ``WECHAT_LOGOUT_REDIRECT``.
+
+    A GET (a link, a typed address) changes nothing: it gets a page saying that
+    signing out is a button, with the button.
+    """
+    if request.method == "GET":
+        return _page("wechat/logout.html", _next_arg())
+    csrf.check()
     signin.sign_out(current_user._get_current_object())  # type: ignore[attr-defined]
     settings = signin.current_state().settings
-    return redirect(state.safe_next(request.form.get("next")) or settings.login_redirect)
+    return redirect(state.safe_next(request.form.get("next")) or settings.logout_redirect)
 
 
 @blueprint.errorhandler(WeChatError)
@@ -179,7 +195,8 @@ def error_page(error: WeChatError) -> tuple[str, int]:
     """
     reference = new_reference()
     shown = presentation_for(error)
-    signin.sign_in_failed(error)
+    if request.endpoint in SIGN_IN_ENDPOINTS:  # not a stale logout form, not a page view
+        signin.sign_in_failed(error)
     log.log(
         logging.ERROR if error.hint else logging.INFO,
         "WeChat sign-in failed [ref %s]: %s (errcode %s: %s)%s",
@@ -202,8 +219,19 @@ def error_page(error: WeChatError) -> tuple[str, int]:
         reference=reference,
         retry_url=retry_url,
         page_url=page_url,
+        app_is_ready=not isinstance(error, SetupIncomplete),
     )
     return page, shown.status
+
+
+#: The endpoints whose failures are failed sign-ins (the ``sign_in_failed`` signal).
+SIGN_IN_ENDPOINTS = frozenset({"wechat.authorize", "wechat.callback"})
+
+if CSRFError is not None:  # Flask-WTF refused a form of ours before our view ran
+
+    @blueprint.errorhandler(CSRFError)
+    def csrf_refused(refused: Exception) -> tuple[str, int]:
+        return error_page(FormExpired("Flask-WTF refused the form's CSRF token"))
 
 
 #: Letters and digits nobody misreads when reading a reference aloud (no 0/O, 1/I/L).
@@ -216,22 +244,13 @@ def new_reference() -> str:
     return f"{chars[:4]}-{chars[4:]}"
 
 
-def _same_token(sent: object, expected: object) -> bool:
-    # Compared as bytes: compare_digest refuses str holding anything but ASCII.
-    if not (isinstance(sent, str) and isinstance(expected, str) and sent and expected):
-        return False
-    return hmac.compare_digest(
-        sent.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
-    )
-
-
 def _page(template: str, next_url: str | None, **context: Any) -> str:
     settings = signin.current_state().settings
     return render(
         template,
         next_url,
         site_name=settings.site_name or request.host,
-        home_url=settings.login_redirect,
+        home_url=settings.home_url,
         **context,
     )
 
@@ -249,6 +268,8 @@ def security_headers(response: Response) -> Response:
     headers.extend(
         [(name, value) for name, value in SECURITY_HEADERS.items() if name.lower() not in present]
     )
+    if request.endpoint == "wechat.callback":
+        headers["Referrer-Policy"] = CALLBACK_REFERRER_POLICY
     frame_src = request.environ.get(_FRAME_SRC)
     if frame_src:  # the embedded QR code: exactly WeChat's (or the emulator's) origin
         headers["Content-Security-Policy"] += f"; frame-src {frame_src}"

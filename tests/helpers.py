@@ -28,3 +28,13 @@ def stored_token(client: Any) -> dict[str, Any]:
     """The WeChat token the default storage keeps in this browser's session."""
     with client.session_transaction() as stored:
         return dict(stored["_wechat_token"]["token"])
+
+
+def logout_field(client: Any, page: str = "/account") -> tuple[str, str]:
+    """The hidden field a real page's logout button carries: (name, token)."""
+    import re
+
+    html = client.get(page).get_data(as_text=True)
+    found = re.search(r'name="([^"]*csrf[^"]*)" value="([^"]+)"', html)
+    assert found, html[:2000]
+    return found.group(1), found.group(2)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 
@@ -23,6 +25,6 @@ def test_live_sign_in_and_sign_out(live_server, wechat_emulator):
     assert landed.url == f"{base}/private/page"
     assert browser.get(f"{base}/", timeout=10).text == "signed in as Han Meimei 🐼"
     account = browser.get(f"{base}/account", timeout=10).text
-    csrf = account.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-    out = browser.post(f"{base}/wechat/logout", data={"csrf_token": csrf}, timeout=10)
+    name, csrf = re.search(r'name="([^"]*csrf[^"]*)" value="([^"]+)"', account).groups()
+    out = browser.post(f"{base}/wechat/logout", data={name: csrf}, timeout=10)
     assert out.url == f"{base}/" and out.text == "anonymous"

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 import pytest
 
-from .helpers import sign_in
+from .helpers import logout_field, sign_in
 
 EXPIRED = ("This form has expired", "此表单已失效")
-
-
-def _logout_field(client: Any) -> tuple[str, str]:
-    page = client.get("/account").data.decode()
-    found = re.search(r'name="([^"]*csrf[^"]*)" value="([^"]+)"', page)
-    assert found, page
-    return found.group(1), found.group(2)
 
 
 @pytest.mark.parametrize(
@@ -30,7 +20,7 @@ def _logout_field(client: Any) -> tuple[str, str]:
 )
 def test_a_non_ascii_token_is_a_4xx_page_not_a_500(client, wechat_emulator, body):
     sign_in(client, wechat_emulator)
-    _logout_field(client)  # the session has a token to compare against
+    logout_field(client)  # the session has a token to compare against
     response = client.post("/wechat/logout", data=body, headers={"Accept-Language": "zh-CN"})
     assert response.status_code == 400
     assert EXPIRED[1] in response.data.decode()
@@ -39,7 +29,7 @@ def test_a_non_ascii_token_is_a_4xx_page_not_a_500(client, wechat_emulator, body
 
 def test_a_non_ascii_raw_body_is_a_4xx_page(client, wechat_emulator):
     sign_in(client, wechat_emulator)
-    name, _ = _logout_field(client)
+    name, _ = logout_field(client)
     for raw in (f"{name}=%C3%A9".encode(), f"{name}=%ff%fe".encode(), name.encode() + b"=\xff"):
         response = client.post(
             "/wechat/logout",

@@ -91,9 +91,10 @@ def test_security_headers(client, wechat_emulator):
     login = client.get("/wechat/login")
     assert login.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in login.headers["Content-Security-Policy"]
-    assert login.headers["Referrer-Policy"] == "no-referrer"
+    assert login.headers["Referrer-Policy"] == "same-origin"  # never to another site
     callback = client.get("/wechat/callback?code=x&state=y")
     assert callback.headers["Cache-Control"] == "no-store"
+    assert callback.headers["Referrer-Policy"] == "no-referrer"  # its URL holds code and state
 
 
 def test_app_templates_override_the_bundled_ones(wechat_emulator, make_app):

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from flask_wechat import signals
 from flask_wechat.emulator import USER_HANMEIMEI, WEBSITE_APP_ID, WEBSITE_APP_SECRET
+from flask_wechat.testing import sign_out
 
-from .helpers import sign_in, start, state_of, stored_token
+from .helpers import logout_field, sign_in, start, state_of, stored_token
 
 
 def test_happy_path_signs_in_and_follows_next(client, wechat_emulator):
@@ -116,7 +116,7 @@ def test_code_used_twice_shows_40163(client, wechat_emulator):
     first = wechat_emulator.approve(start(client))
     code = parse_qs(urlsplit(first).query)["code"][0]
     client.get(first)
-    client.post("/wechat/logout", data={"csrf_token": _csrf(client)})
+    sign_out(client)
     fresh_state = state_of(start(client))
     response = client.get("/wechat/callback", query_string={"code": code, "state": fresh_state})
     assert response.status_code == 400
@@ -192,21 +192,18 @@ def test_signals_are_sent(app, client, wechat_emulator):
 
 def test_logout_needs_post_and_csrf(client, wechat_emulator):
     sign_in(client, wechat_emulator)
-    assert client.get("/wechat/logout").status_code == 405
-    refused = client.post("/wechat/logout", data={"csrf_token": "wrong"})
+    explained = client.get("/wechat/logout")  # a GET explains, and changes nothing
+    assert explained.status_code == 200 and '<form method="post"' in explained.data.decode()
+    assert client.get("/").data.decode().startswith("signed in")
+    name, token = logout_field(client)
+    refused = client.post("/wechat/logout", data={name: "wrong"})
     assert refused.status_code == 400
     assert client.get("/").data.decode().startswith("signed in")
-    done = client.post("/wechat/logout", data={"csrf_token": _csrf(client), "next": "/x"})
+    done = client.post("/wechat/logout", data={name: token, "next": "/x"})
     assert (done.status_code, done.location) == (302, "/x")
     assert client.get("/").data == b"anonymous"
     with client.session_transaction() as stored:
         assert "_wechat_token" not in stored
-
-
-def _csrf(client):
-    """The token a real page's logout button carries."""
-    page = client.get("/account").data.decode()
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def test_an_overlong_next_is_dropped_so_pending_sign_ins_fit_in_a_cookie(client, wechat_emulator):

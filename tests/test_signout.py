@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import jsonify
 from flask_login import UserMixin, login_user, logout_user
 
 from flask_wechat.errors import TokenError
+from flask_wechat.testing import sign_out
 
 from .helpers import sign_in
-
-
-def _sign_out(client):
-    field = re.search(
-        r'name="([^"]*csrf[^"]*)" value="([^"]+)"', client.get("/account").data.decode()
-    )
-    return client.post("/wechat/logout", data={field.group(1): field.group(2)})
 
 
 def _deletes_remember_cookie(response) -> bool:
@@ -31,7 +23,7 @@ def test_sign_out_deletes_the_remember_cookie(make_app, wechat_emulator):
     client = app.test_client()
     sign_in(client, wechat_emulator)
     assert client.get_cookie("remember_token") is not None
-    response = _sign_out(client)
+    response = sign_out(client)
     assert response.status_code == 302
     assert _deletes_remember_cookie(response)
     assert client.get_cookie("remember_token") is None
@@ -51,7 +43,7 @@ def test_an_earlier_persons_remember_cookie_does_not_outlive_a_later_sign_in(
     browser.set_cookie("remember_token", left_behind)
     sign_in(browser, wechat_emulator, user="hanmeimei")
     assert browser.get("/").data.decode() == "signed in as Han Meimei 🐼"
-    _sign_out(browser)
+    sign_out(browser)
     assert browser.get_cookie("remember_token") is None
     assert browser.get("/").data == b"anonymous"
 

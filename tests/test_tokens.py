@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 
 from flask_wechat.emulator import WEBSITE_APP_ID
+from flask_wechat.testing import sign_out
 
 from .helpers import sign_in, stored_token
 
@@ -99,10 +100,5 @@ def test_sql_storage_keeps_tokens_per_user_in_a_real_sqlite_file(
     world.advance(7201)
     assert first.get("/me/wechat").json["nickname"] == "李雷"  # refreshed...
     assert rows()[lilei] != old  # ...and saved to the table
-    first.post("/wechat/logout", data={"csrf_token": _csrf(first)})
+    sign_out(first)
     assert set(rows()) == {hanmeimei}
-
-
-def _csrf(client):
-    page = client.get("/account").data.decode()
-    return page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
