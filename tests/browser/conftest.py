@@ -5,7 +5,7 @@ emulator are both served over HTTP on 127.0.0.1; the browser goes from one to th
 other exactly as a person's browser goes from a site to WeChat and back.
 
 ``make test`` installs what these tests need (``make browser-deps``): Debian's
-``chromium`` and ``fonts-noto-cjk``, and axe-core from npm into ``.cache/axe``.
+``chromium``, ``fonts-noto-cjk`` and ``fonts-noto-color-emoji``, and axe-core from npm into ``.cache/axe``.
 Playwright's own browser download is not used. Without them the tests are skipped,
 except under ``CI=true``, where a missing piece is a failure.
 """
