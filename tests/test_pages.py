@@ -16,13 +16,13 @@ ENGLISH = {
     "login": ["Sign in with WeChat", "Scan a QR code with WeChat on your phone."],
     "declined": ["You cancelled the sign-in", "Try again"],
     "refused": ["Sign-in not allowed", "Back to the home page"],
-    "error": ["This sign-in link has expired", "Try again"],
+    "error": ["This sign-in link can’t be used", "Try again"],
 }
 CHINESE = {
     "login": ["微信登录", "用手机微信扫描二维码即可登录"],
     "declined": ["你已取消登录", "重试"],
     "refused": ["不允许登录", "返回首页"],
-    "error": ["此登录链接已失效", "重试"],
+    "error": ["此登录链接无法使用", "重试"],
 }
 
 

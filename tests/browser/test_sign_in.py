@@ -25,7 +25,7 @@ TEXT = {
         "button": "Sign in with WeChat",
         "declined": "You cancelled the sign-in",
         "refused": "Sign-in not allowed",
-        "expired": "This sign-in link has expired",
+        "unusable": "This sign-in link can’t be used",
         "unavailable": "WeChat sign-in is unavailable",
         "retry": "Try again",
         "home": "Back to the home page",
@@ -36,7 +36,7 @@ TEXT = {
         "button": "微信登录",
         "declined": "你已取消登录",
         "refused": "不允许登录",
-        "expired": "此登录链接已失效",
+        "unusable": "此登录链接无法使用",
         "unavailable": "微信登录暂不可用",
         "retry": "重试",
         "home": "返回首页",
@@ -47,7 +47,7 @@ TEXT = {
         "button": "微信登入",
         "declined": "你已取消登入",
         "refused": "不允許登入",
-        "expired": "此登入連結已失效",
+        "unusable": "此登入連結無法使用",
         "unavailable": "微信登入暫時無法使用",
         "retry": "重試",
         "home": "返回首頁",
@@ -146,7 +146,7 @@ def test_language_switch_keeps_next(pages, site, language):
     page.wait_for_url(f"{site.url}/account")  # next survived the switch
     # The choice is remembered for the rest of the visit.
     page.goto(f"{site.url}/wechat/callback?code=x&state=forged")
-    assert heading(page) == TEXT[other]["expired"]
+    assert heading(page) == TEXT[other]["unusable"]
 
 
 def sideways_scroll(page: Any) -> int:
