@@ -11,6 +11,7 @@ import pytest
 from flask_wechat import signals
 from flask_wechat.emulator import USER_HANMEIMEI, WEBSITE_APP_ID, WEBSITE_APP_SECRET
 from flask_wechat.errors import StateError, StateExpired, StateUnknown
+from flask_wechat.pages import presentation_for
 
 from .helpers import sign_in, start, state_of, stored_token
 
@@ -113,8 +114,8 @@ def test_expired_state_is_refused(make_app, wechat_emulator, caplog):
 
 def test_state_errors_are_two_kinds_of_state_error():
     assert issubclass(StateExpired, StateError) and issubclass(StateUnknown, StateError)
-    assert StateExpired.title != StateUnknown.title
-    assert "expired" in StateExpired.title and "expired" not in StateUnknown.title
+    unknown, expired = presentation_for(StateUnknown()), presentation_for(StateExpired())
+    assert "expired" in expired.title and "expired" not in unknown.title
 
 
 def test_declining_shows_a_friendly_page_with_a_way_back(client, wechat_emulator):
