@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import sys
 from pathlib import Path
@@ -74,3 +75,15 @@ def test_with_real_credentials_and_a_secret_key_it_starts(tmp_path, monkeypatch)
     monkeypatch.setenv("SECRET_KEY", "k" * 40)
     app = create_app({**REAL_CREDENTIALS, "DATABASE": str(tmp_path / "u.sqlite3")})
     assert app.secret_key == "k" * 40
+
+
+def test_every_page_of_the_example_names_an_icon_that_loads(make_example, wechat_emulator):
+    client = make_example().test_client()
+    pages = [client.get("/"), client.get("/wechat/login")]
+    sign_in(client, wechat_emulator)
+    pages += [client.get("/"), client.get("/account")]
+    for page in pages:
+        assert page.status_code == 200
+        (href,) = re.findall(r'<link rel="icon" href="([^"]+)"', page.data.decode())
+        icon = client.get(href)
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml", href

@@ -87,6 +87,17 @@ def test_button_and_page_need_nothing_from_outside(client):
     assert css.status_code == 200 and b"--wechat-button" in css.data
 
 
+@pytest.mark.parametrize("kind", sorted(ENGLISH))
+def test_every_page_links_its_icon_from_the_blueprint(app, client, wechat_emulator, kind):
+    """An extension must not take the app's /favicon.ico: the pages name their own icon."""
+    page = _page(kind, app, client, wechat_emulator, "en").data.decode()
+    (href,) = re.findall(r'<link rel="icon" href="([^"]+)"', page)
+    assert href.startswith("/wechat/static/")
+    icon = client.get(href)
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert b"<svg" in icon.data
+
+
 def test_security_headers(client, wechat_emulator):
     login = client.get("/wechat/login")
     assert login.headers["X-Frame-Options"] == "DENY"

@@ -162,13 +162,9 @@ class Pages:
 
     def _response(self, response: Any) -> None:
         # Error pages are documents with an error status on purpose; what they
-        # load (CSS, images) must load. Nobody serves a favicon.
+        # load (CSS, images, the icon) must load.
         request = response.request
-        if (
-            response.status >= 400
-            and request.resource_type != "document"
-            and not request.url.endswith("/favicon.ico")
-        ):
+        if response.status >= 400 and request.resource_type != "document":
             self.problems.append(f"{request.url}: HTTP {response.status}")
 
 
