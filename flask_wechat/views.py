@@ -19,7 +19,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from . import signin, state
-from .client import WEBSITE
+from .browsers import on_phone
+from .client import OFFICIAL_ACCOUNT, WEBSITE
 from .errors import AccessDenied, FormExpired, InvalidCode, WeChatError
 from .i18n import render, select_locale
 from .pages import presentation_for
@@ -37,6 +38,8 @@ blueprint = Blueprint(
 CSRF_KEY = "_wechat_csrf"
 #: WeChat's codes are short and alphanumeric; anything else is refused locally.
 _CODE_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+#: A host (name or address, and port) that can go into a CSP source as it is.
+_HOST = re.compile(r"[A-Za-z0-9.:\[\]-]{1,255}")
 
 #: Sent with every page of the blueprint. The pages load only their own CSS;
 #: the callback URL holds a code and a state, so no Referer may carry it off.
@@ -72,6 +75,16 @@ def login() -> Any:
     if current_user.is_authenticated:
         return redirect(next_url or settings.login_redirect)
     path = signin.choose_path(app_state)  # inside WeChat with no official account: explains
+    if path == WEBSITE and on_phone(request.user_agent.string):
+        # A QR code on a phone's own screen cannot be scanned by that phone.
+        official_account = OFFICIAL_ACCOUNT in app_state.clients
+        return _page(
+            "wechat/phone.html",
+            next_url,
+            reusable=("phone", official_account),
+            official_account=official_account,
+            page_url=url_for(".login", next=next_url, _external=True),
+        )
     context: dict[str, Any] = {
         "authorize_url": url_for(".authorize", next=next_url),
         "in_wechat": path != WEBSITE,
@@ -190,8 +203,15 @@ def _same_token(sent: object, expected: object) -> bool:
     )
 
 
+#: Pages with a "Copy address" button: their CSP allows wechat/copy.js, and no other script.
+COPY_SCRIPT_PAGES = frozenset({"wechat/phone.html", "wechat/in_wechat.html"})
+
+
 def _page(template: str, next_url: str | None, **context: Any) -> str:
     settings = signin.current_state().settings
+    if template in COPY_SCRIPT_PAGES and _HOST.fullmatch(request.host):
+        # Exactly one file, at the host the page was asked for (no scheme: the page's own).
+        g.wechat_script_src = request.host + url_for(".static", filename="wechat/copy.js")
     return render(
         template,
         next_url,
@@ -215,4 +235,7 @@ def security_headers(response: Response) -> Response:
     frame_src = g.get("wechat_frame_src")
     if frame_src:  # the embedded QR code: exactly WeChat's (or the emulator's) origin
         response.headers["Content-Security-Policy"] += f"; frame-src {frame_src}"
+    script_src = g.get("wechat_script_src")
+    if script_src:  # the copy button's script, exactly
+        response.headers["Content-Security-Policy"] += f"; script-src {script_src}"
     return response

@@ -51,7 +51,12 @@ IN_WECHAT = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003137) NetType/WIFI"
 )
-WEBSITE_ONLY = {"WECHAT_APP_ID": WEBSITE_APP_ID, "WECHAT_APP_SECRET": WEBSITE_APP_SECRET}
+WEBSITE_ONLY = {
+    "WECHAT_APP_ID": WEBSITE_APP_ID,
+    "WECHAT_APP_SECRET": WEBSITE_APP_SECRET,
+    "WECHAT_MP_APP_ID": None,  # no official account
+    "WECHAT_MP_APP_SECRET": None,
+}
 
 HEADINGS = {"en": "Sign in to localhost", "zh": "登录 localhost", "zh-TW": "登入 localhost"}
 OPEN_IN_WECHAT = {

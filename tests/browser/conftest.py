@@ -126,6 +126,9 @@ class Pages:
     browser: Any
     contexts: list[Any] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: Browser options for every page opened, unless the call says otherwise
+    #: (for instance ``{"color_scheme": "dark"}``, or a phone's viewport).
+    defaults: dict[str, Any] = field(default_factory=dict)
 
     def open(
         self,
@@ -134,18 +137,22 @@ class Pages:
         *,
         csp: bool = False,
         user_agent: str | None = None,
+        **options: Any,
     ) -> Any:
         """A new page whose browser prefers ``language`` (a catalog name).
 
-        The pages' Content-Security-Policy forbids scripts, axe-core included, so
-        it is bypassed unless ``csp=True``. Console errors are collected in
-        :attr:`problems` with failed loads, which the fixture checks after the test.
+        The pages' Content-Security-Policy allows no script but their own copy
+        button's, so axe-core needs it bypassed, unless ``csp=True``. Console errors
+        (a CSP violation is one) are collected in :attr:`problems` with failed loads,
+        which the fixture checks after the test. ``options`` go to Playwright's
+        ``new_context`` (``color_scheme``, ``permissions``, ``is_mobile``, …).
         """
+        settings = {**self.defaults, **options}
+        settings["viewport"] = viewport or settings.get("viewport") or DESKTOP
+        if user_agent:
+            settings["user_agent"] = user_agent
         context = self.browser.new_context(
-            locale=LOCALES[language],
-            viewport=viewport or DESKTOP,
-            bypass_csp=not csp,
-            **({"user_agent": user_agent} if user_agent else {}),
+            locale=LOCALES[language], bypass_csp=not csp, **settings
         )
         context.set_default_timeout(5000)
         self.contexts.append(context)

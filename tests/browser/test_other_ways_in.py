@@ -75,6 +75,6 @@ def test_inside_wechat_without_an_official_account(pages, make_site, language):
     page = pages.open(language, MOBILE, user_agent=IN_WECHAT_UA)
     page.goto(f"{site.url}/wechat/login?next=/account")
     assert heading(page) in ("Sign in from a computer", "请在电脑上登录", "請在電腦上登入")
-    address = page.locator(".wechat-url code").inner_text()
+    address = page.locator(".wechat-address").inner_text()
     assert address == f"{site.url}/wechat/login?next=/account"  # to open on a computer
     assert sideways_scroll(page) <= 0
