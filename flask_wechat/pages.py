@@ -45,7 +45,7 @@ PRESENTATIONS: dict[type[errors.WeChatError], Presentation] = {
         400,
         _UNUSABLE,
         N_(
-            "It may have been used already, or opened in another browser than the one "
+            "It may have been used already, or opened in a different browser from the one "
             "that started the sign-in. Please start again."
         ),
     ),
