@@ -238,3 +238,23 @@ def test_emoji_draw_in_colour(pages, site):
         }"""
     )
     assert coloured > 100, f"{coloured} coloured pixels: is fonts-noto-color-emoji installed?"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_phone_layout_starts_under_the_header_with_an_even_language_switch(pages, site, language):
+    page = pages.open(language, MOBILE)
+    page.goto(f"{site.url}/wechat/login?next=/account")
+    header = page.locator(".wechat-header").bounding_box()
+    card = page.locator(".wechat-card").bounding_box()
+    # No empty band: the card begins right under the header, not mid-screen.
+    assert card["y"] - (header["y"] + header["height"]) <= 16
+    switch = page.locator(".wechat-languages ul").bounding_box()
+    left, right = switch["x"], MOBILE["width"] - (switch["x"] + switch["width"])
+    assert abs(left - right) <= 1, (left, right)  # centred on the screen
+    widths = [
+        box["width"]
+        for box in (li.bounding_box() for li in page.locator(".wechat-languages li").all())
+    ]
+    assert max(widths) - min(widths) <= 1, widths  # three equal segments
+    brand = page.locator(".wechat-brand").bounding_box()
+    assert abs(brand["x"] + brand["width"] / 2 - MOBILE["width"] / 2) <= 1  # the brand above it
