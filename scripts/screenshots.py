@@ -86,7 +86,11 @@ def main() -> None:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
             def shoot(
-                name: str, language: str, device: dict[str, Any], go: Any, full: bool = False,
+                name: str,
+                language: str,
+                device: dict[str, Any],
+                go: Any,
+                full: bool = False,
                 **options: Any,
             ) -> None:
                 context = browser.new_context(locale=LOCALES[language], **device, **options)

@@ -5,9 +5,9 @@ emulator are both served over HTTP on 127.0.0.1; the browser goes from one to th
 other exactly as a person's browser goes from a site to WeChat and back.
 
 ``make test`` installs what these tests need (``make browser-deps``): Debian's
-``chromium``, ``fonts-noto-cjk`` and ``fonts-noto-color-emoji``, and axe-core from npm into ``.cache/axe``.
-Playwright's own browser download is not used. Without them the tests are skipped,
-except under ``CI=true``, where a missing piece is a failure.
+``chromium``, ``fonts-noto-cjk`` and ``fonts-noto-color-emoji``, and axe-core from npm
+into ``.cache/axe``. Playwright's own browser download is not used. Without them the
+tests are skipped, except under ``CI=true``, where a missing piece is a failure.
 """
 
 from __future__ import annotations
@@ -151,9 +151,7 @@ class Pages:
         settings["viewport"] = viewport or settings.get("viewport") or DESKTOP
         if user_agent:
             settings["user_agent"] = user_agent
-        context = self.browser.new_context(
-            locale=LOCALES[language], bypass_csp=not csp, **settings
-        )
+        context = self.browser.new_context(locale=LOCALES[language], bypass_csp=not csp, **settings)
         context.set_default_timeout(5000)
         self.contexts.append(context)
         page = context.new_page()
