@@ -26,6 +26,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from example_app import create_app  # noqa: E402
+from flask_wechat.emulator import WEBSITE_APP_ID, WEBSITE_APP_SECRET  # noqa: E402
 
 from .chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
@@ -34,6 +35,14 @@ IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 
 DESKTOP = {"width": 1280, "height": 800}
 MOBILE = {"width": 375, "height": 740}
+
+#: The website app alone, without an official account (the emulator's config has both).
+WEBSITE_ONLY = {
+    "WECHAT_APP_ID": WEBSITE_APP_ID,
+    "WECHAT_APP_SECRET": WEBSITE_APP_SECRET,
+    "WECHAT_MP_APP_ID": None,
+    "WECHAT_MP_APP_SECRET": None,
+}
 
 #: The browser's languages (sent as Accept-Language) for each language under test.
 LOCALES = {"en": "en-US", "zh_Hans": "zh-CN", "zh_Hant": "zh-TW"}

@@ -9,9 +9,7 @@ import re
 
 import pytest
 
-from flask_wechat.emulator import WEBSITE_APP_ID, WEBSITE_APP_SECRET
-
-from .conftest import MOBILE
+from .conftest import MOBILE, WEBSITE_ONLY
 from .test_sign_in import (
     CONFIRM,
     FLOW_LANGUAGES,
@@ -71,7 +69,7 @@ def test_inside_wechat_with_an_official_account(pages, site, language):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_inside_wechat_without_an_official_account(pages, make_site, language):
-    site = make_site(WECHAT_APP_ID=WEBSITE_APP_ID, WECHAT_APP_SECRET=WEBSITE_APP_SECRET)
+    site = make_site(**WEBSITE_ONLY)
     page = pages.open(language, MOBILE, user_agent=IN_WECHAT_UA)
     page.goto(f"{site.url}/wechat/login?next=/account")
     assert heading(page) in ("Sign in from a computer", "请在电脑上登录", "請在電腦上登入")

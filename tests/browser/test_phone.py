@@ -12,9 +12,7 @@ import re
 
 import pytest
 
-from flask_wechat.emulator import WEBSITE_APP_ID, WEBSITE_APP_SECRET
-
-from .conftest import MOBILE
+from .conftest import MOBILE, WEBSITE_ONLY
 from .test_other_ways_in import ALLOW, IN_WECHAT_UA
 from .test_sign_in import LANGUAGES, TEXT, heading, on_wechat, sideways_scroll
 
@@ -67,7 +65,7 @@ def test_copy_the_address_then_sign_in_inside_wechat(pages, site, language):
 
 @pytest.mark.parametrize("language", ["en", "zh_Hans"])
 def test_without_an_official_account_the_phone_is_sent_to_a_computer(pages, make_site, language):
-    site = make_site(WECHAT_APP_ID=WEBSITE_APP_ID, WECHAT_APP_SECRET=WEBSITE_APP_SECRET)
+    site = make_site(**WEBSITE_ONLY)
     page = open_phone(pages, language)
     page.goto(f"{site.url}/wechat/login?next=/account")
     steps = page.locator(".wechat-steps li")
