@@ -29,16 +29,26 @@ test: $(VENV)/.installed browser-deps
 	$(PY) -m pytest
 
 # The browser tests (tests/browser/) drive Debian's Chromium (Playwright's own browser
-# download does not work here) with CJK fonts, and check pages with axe-core from npm.
+# download does not work here) with CJK and emoji fonts, and check pages with axe-core
+# from npm. Every package is checked on its own, so one added here reaches machines
+# set up before it was; --no-install-recommends keeps chromium from pulling in ~100
+# unrelated packages.
+BROWSER_PACKAGES := chromium fonts-noto-cjk fonts-noto-color-emoji
 AXE_VERSION := 4.14.1
 AXE_STAMP := .cache/axe/.installed-$(AXE_VERSION)
 
 browser-deps: $(AXE_STAMP)
-	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
-		echo "Installing Debian's chromium and fonts-noto-cjk (for the browser tests)"; \
+	@missing=; \
+	for package in $(BROWSER_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q 'install ok installed' \
+			|| missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian's$$missing (for the browser tests)"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -q && \
-		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
 $(AXE_STAMP):

@@ -10,7 +10,10 @@ the callback domain registered for the app) it signs in with WeChat itself.
 
 Users live in a SQLite file in ``instance/``, so they survive restarts. The
 top-level ``templates/`` and ``static/`` show how an app brands the bundled
-pages: ``templates/wechat/base.html`` overrides the extension's own.
+pages: ``templates/wechat/base.html`` overrides the extension's own. The
+example's own pages speak the language flask-wechat chose for the person
+(``flask_wechat.i18n.select_locale``: ``?lang=``, the choice remembered from the
+sign-in page's switch, ``Accept-Language``).
 """
 
 from __future__ import annotations
@@ -22,10 +25,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, g, render_template
+from flask import Flask, g, render_template, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_required
 
 from flask_wechat import WeChat, WeChatProfile
+from flask_wechat.i18n import LANGUAGES, select_locale
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -38,6 +42,38 @@ CREATE TABLE IF NOT EXISTS users (
     last_sign_in REAL NOT NULL
 )
 """
+
+
+#: The example's own words in Chinese; English is the key. (An app with many pages would
+#: use Flask-Babel, whose locale flask-wechat then follows.)
+WORDS = {
+    "zh_Hans": {
+        "Members see the tea menu. Sign in with WeChat to become one.": (
+            "会员可以看到茶单。用微信登录，即可成为会员。"
+        ),
+        "Sign in": "登录",
+        "Welcome, ": "欢迎，",
+        "You are signed in with WeChat.": "你已用微信登录。",
+        "Your account": "你的账号",
+        "WeChat id:": "微信 ID：",
+        "Back to the tea house": "返回茶馆",
+        "Sign out": "退出登录",
+        "Language": "语言",
+    },
+    "zh_Hant": {
+        "Members see the tea menu. Sign in with WeChat to become one.": (
+            "會員可以看到茶單。用微信登入，即可成為會員。"
+        ),
+        "Sign in": "登入",
+        "Welcome, ": "歡迎，",
+        "You are signed in with WeChat.": "你已用微信登入。",
+        "Your account": "你的帳號",
+        "WeChat id:": "微信 ID：",
+        "Back to the tea house": "返回茶館",
+        "Sign out": "登出",
+        "Language": "語言",
+    },
+}
 
 
 class User(UserMixin):
@@ -110,6 +146,24 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         )
         db.commit()
         return load_user(profile.id)
+
+    @app.context_processor
+    def language() -> dict[str, Any]:
+        locale = select_locale()  # flask-wechat's choice, so every page agrees
+        words = WORDS.get(locale, {})
+        return {
+            "t": lambda text: words.get(text, text),
+            "page_lang": LANGUAGES[locale][0],
+            "page_languages": [
+                {
+                    "tag": tag,
+                    "name": name,
+                    "current": code == locale,
+                    "url": url_for(request.endpoint or "index", lang=tag),
+                }
+                for code, (tag, name) in LANGUAGES.items()
+            ],
+        }
 
     @app.get("/")
     def index() -> str:

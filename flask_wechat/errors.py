@@ -55,11 +55,23 @@ class SignInError(WeChatError):
 
 
 class StateError(SignInError):
-    """The callback's ``state`` is missing, unknown, used or too old.
+    """The callback's ``state`` cannot be matched to a sign-in this browser started.
 
-    Refused before anything is sent to WeChat: it is how a forged or replayed
-    callback looks, and also how a link opened in another browser looks.
+    Refused before anything is sent to WeChat. The two subclasses tell which case
+    it is, so the page can say so without blaming anyone.
     """
+
+
+class StateUnknown(StateError):
+    """The ``state`` is missing, unknown or already used.
+
+    How a forged or replayed callback looks, and also a reload of the callback
+    page or a link opened in another browser.
+    """
+
+
+class StateExpired(StateError):
+    """The ``state`` is genuine but older than ``WECHAT_STATE_MAX_AGE``."""
 
 
 class AccessDenied(SignInError):

@@ -29,6 +29,8 @@ class Presentation:
 
 
 _EXPIRED = N_("This sign-in link has expired")
+#: A link that never was, or was already used: nobody is told it "expired".
+_UNUSABLE = N_("This sign-in link can’t be used")
 _BUSY = N_("WeChat is busy")
 
 #: Error class -> its presentation; subclasses not listed use their nearest listed base.
@@ -41,11 +43,14 @@ PRESENTATIONS: dict[type[errors.WeChatError], Presentation] = {
     # -- the person's side --
     errors.StateError: Presentation(
         400,
-        _EXPIRED,
+        _UNUSABLE,
         N_(
-            "The sign-in could not be verified. It may have been started in another "
-            "browser or too long ago. Please start again."
+            "It may have been used already, or opened in a different browser from the one "
+            "that started the sign-in. Please start again."
         ),
+    ),
+    errors.StateExpired: Presentation(
+        400, _EXPIRED, N_("The sign-in was started too long ago. Please start again.")
     ),
     errors.AccessDenied: Presentation(
         200,
@@ -55,15 +60,15 @@ PRESENTATIONS: dict[type[errors.WeChatError], Presentation] = {
     ),
     errors.CodeError: Presentation(
         400,
-        _EXPIRED,
+        _UNUSABLE,
         N_("The WeChat confirmation was already used or is too old. Please start again."),
     ),
     errors.InvalidCode: Presentation(
-        400, _EXPIRED, N_("WeChat did not recognise this confirmation. Please start again.")
+        400, _UNUSABLE, N_("WeChat did not recognise this confirmation. Please start again.")
     ),
     errors.CodeUsed: Presentation(
         400,
-        _EXPIRED,
+        _UNUSABLE,
         N_(
             "This WeChat confirmation was already used, perhaps because the page was "
             "loaded twice. Please start again."

@@ -18,7 +18,7 @@ from flask import current_app
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.http import dump_cookie
 
-from .errors import StateError
+from .errors import StateExpired, StateUnknown
 
 SESSION_KEY = "_wechat_pending"
 #: What browsers keep of one cookie, in bytes: RFC 6265 asks them for at least 4096
@@ -106,7 +106,10 @@ def cookie_fits(session: MutableMapping[str, Any]) -> bool:
 
 
 def take(session: MutableMapping[str, Any], state: str | None, max_age: float) -> Pending:
-    """Pop the pending sign-in for ``state``; raise :class:`StateError` if there is none.
+    """Pop the pending sign-in for ``state``.
+
+    Raises :class:`~flask_wechat.errors.StateUnknown` if there is none, and
+    :class:`~flask_wechat.errors.StateExpired` if it is too old.
 
     Popping makes the state single use: a replayed callback finds nothing.
     """
@@ -117,10 +120,10 @@ def take(session: MutableMapping[str, Any], state: str | None, max_age: float) -
     else:
         session.pop(SESSION_KEY, None)
     if entry is None:
-        raise StateError("state missing, unknown or already used")
+        raise StateUnknown("state missing, unknown or already used")
     next_url, path, issued_at = entry
     if time.time() - issued_at > max_age:
-        raise StateError("state expired")
+        raise StateExpired("state expired")
     return Pending(state, next_url, path, issued_at)
 
 

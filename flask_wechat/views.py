@@ -21,7 +21,8 @@ from jinja2 import Environment, FileSystemLoader
 from werkzeug.wrappers import Response
 
 from . import csrf, signin, state
-from .client import WEBSITE
+from .browsers import on_phone
+from .client import OFFICIAL_ACCOUNT, WEBSITE
 from .errors import AccessDenied, FormExpired, InvalidCode, SetupIncomplete, WeChatError
 from .i18n import render, select_locale
 from .pages import presentation_for
@@ -77,8 +78,11 @@ CSRF_KEY = csrf.SESSION_KEY
 # context, which can outlive one request (pytest-flask keeps one per test).
 _FRAME_SRC = "flask_wechat.frame_src"
 _NEXT = "flask_wechat.next"
+_SCRIPT_SRC = "flask_wechat.script_src"
 #: WeChat's codes are short and alphanumeric; anything else is refused locally.
 _CODE_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+#: A host (name or address, and port) that can go into a CSP source as it is.
+_HOST = re.compile(r"[A-Za-z0-9.:\[\]-]{1,255}")
 
 #: Sent with every page of the blueprint. The pages load only their own CSS.
 #: ``same-origin`` lets Flask-WTF see the Referer its https check wants on forms
@@ -121,6 +125,16 @@ def login() -> Any:
     if current_user.is_authenticated:
         return redirect(next_url or settings.login_redirect)
     path = signin.choose_path(app_state)  # inside WeChat with no official account: explains
+    if path == WEBSITE and on_phone(request.user_agent.string):
+        # A QR code on a phone's own screen cannot be scanned by that phone.
+        official_account = OFFICIAL_ACCOUNT in app_state.clients
+        return _page(
+            "wechat/phone.html",
+            next_url,
+            reusable=("phone", official_account),
+            official_account=official_account,
+            page_url=url_for(".login", next=next_url, _external=True),
+        )
     context: dict[str, Any] = {
         "authorize_url": url_for(".authorize", next=next_url),
         "in_wechat": path != WEBSITE,
@@ -244,8 +258,15 @@ def new_reference() -> str:
     return f"{chars[:4]}-{chars[4:]}"
 
 
+#: Pages with a "Copy address" button: their CSP allows wechat/copy.js, and no other script.
+COPY_SCRIPT_PAGES = frozenset({"wechat/phone.html", "wechat/in_wechat.html"})
+
+
 def _page(template: str, next_url: str | None, **context: Any) -> str:
     settings = signin.current_state().settings
+    if template in COPY_SCRIPT_PAGES and _HOST.fullmatch(request.host):
+        # Exactly one file, at the host the page was asked for (no scheme: the page's own).
+        request.environ[_SCRIPT_SRC] = request.host + url_for(".static", filename="wechat/copy.js")
     return render(
         template,
         next_url,
@@ -273,4 +294,7 @@ def security_headers(response: Response) -> Response:
     frame_src = request.environ.get(_FRAME_SRC)
     if frame_src:  # the embedded QR code: exactly WeChat's (or the emulator's) origin
         headers["Content-Security-Policy"] += f"; frame-src {frame_src}"
+    script_src = request.environ.get(_SCRIPT_SRC)
+    if script_src:  # the copy button's script, exactly
+        headers["Content-Security-Policy"] += f"; script-src {script_src}"
     return response

@@ -2,9 +2,11 @@
 
 Serves the example app and the WeChat emulator on loopback, as ``make demo`` does,
 and photographs the pages people meet with Debian's Chromium through Playwright:
-the sign-in page in each language on a desktop (1280x800) and a phone (375x740),
-the page after declining on WeChat's side, an error page, and the emulator's page.
-Viewport-sized PNGs (the emulator's taller page whole), so they stay small.
+the sign-in page in each language on a desktop (1280x800) and in a phone's own
+browser (375x740, an iPhone's User-Agent: the page that offers what works there),
+the sign-in page inside WeChat, the page after declining on WeChat's side, an error
+page, the dark theme (a device that asks for dark pages) on a desktop and a phone,
+and the emulator's page. Viewport-sized PNGs (taller pages whole), so they stay small.
 
     python scripts/screenshots.py [--out docs/screenshots]
 """
@@ -30,6 +32,18 @@ from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 DESKTOP = {"width": 1280, "height": 800}
 MOBILE = {"width": 375, "height": 740}
+PHONE_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+WECHAT_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003137) NetType/WIFI"
+)
+#: A phone's browser as Playwright plays one; inside WeChat, the same phone.
+PHONE = {"viewport": MOBILE, "user_agent": PHONE_UA, "is_mobile": True, "has_touch": True}
+IN_WECHAT = {**PHONE, "user_agent": WECHAT_UA}
+DEMO_PORT = 5000
 #: File-name tag -> the browser's preferred language (sent as Accept-Language).
 LOCALES = {"en": "en-US", "zh-Hans": "zh-CN", "zh-Hant": "zh-TW"}
 
@@ -39,8 +53,12 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-def serve(app: Any) -> tuple[str, Any]:
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+def serve(app: Any, port: int = 0) -> tuple[str, Any]:
+    """Serve ``app`` on 127.0.0.1: on ``port`` if it is free, else on one the system picks."""
+    try:
+        server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler)
+    except OSError:
+        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_port}", server
 
@@ -61,14 +79,21 @@ def main() -> None:
                 **emulator.config,
             }
         )
-        site, server = serve(app)
+        # The phone pages show their own address: the demo's port when it is free keeps
+        # them the same from run to run (and the same as `make demo` shows).
+        site, server = serve(app, DEMO_PORT)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
             def shoot(
-                name: str, language: str, viewport: dict[str, int], go: Any, full: bool = False
+                name: str,
+                language: str,
+                device: dict[str, Any],
+                go: Any,
+                full: bool = False,
+                **options: Any,
             ) -> None:
-                context = browser.new_context(locale=LOCALES[language], viewport=viewport)
+                context = browser.new_context(locale=LOCALES[language], **device, **options)
                 page = context.new_page()
                 go(page)
                 page.evaluate("document.fonts.ready")
@@ -86,8 +111,8 @@ def main() -> None:
                 page.locator("button[value=deny]").click()
                 page.wait_for_url(f"{site}/wechat/callback?*")
 
-            def expired(page: Any) -> None:
-                page.goto(f"{site}/wechat/callback?code=x&state=expired")
+            def expired(page: Any) -> None:  # a state nobody issued: "can't be used"
+                page.goto(f"{site}/wechat/callback?code=x&state=unknown")
 
             def wechat(page: Any) -> None:
                 # WeChat's page as the demo's button opens it, with a fixed state: its
@@ -98,13 +123,19 @@ def main() -> None:
                     "&response_type=code&scope=snsapi_login&state=screenshot#wechat_redirect"
                 )
 
+            desktop = {"viewport": DESKTOP}
             for language in LOCALES:
-                shoot(f"sign-in-{language}-desktop", language, DESKTOP, sign_in_page)
-                shoot(f"sign-in-{language}-mobile", language, MOBILE, sign_in_page)
+                shoot(f"sign-in-{language}-desktop", language, desktop, sign_in_page)
+                shoot(f"sign-in-{language}-mobile", language, PHONE, sign_in_page, full=True)
+            shoot("sign-in-in-wechat-zh-Hans", "zh-Hans", IN_WECHAT, sign_in_page)
             for language in ("en", "zh-Hans"):
-                shoot(f"declined-{language}", language, DESKTOP, declined)
-                shoot(f"error-{language}", language, DESKTOP, expired)
-            shoot("wechat-emulator", "zh-Hans", DESKTOP, wechat, full=True)  # taller than 800
+                shoot(f"declined-{language}", language, desktop, declined)
+                shoot(f"error-{language}", language, desktop, expired)
+            dark = {"color_scheme": "dark"}
+            shoot("dark-desktop", "en", desktop, sign_in_page, **dark)
+            shoot("dark-mobile", "zh-Hant", PHONE, sign_in_page, full=True, **dark)
+            shoot("dark-error-zh-Hans", "zh-Hans", desktop, expired, **dark)
+            shoot("wechat-emulator", "zh-Hans", desktop, wechat, full=True)  # taller than 800
             browser.close()
         server.shutdown()
 

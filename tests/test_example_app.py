@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import sys
 from pathlib import Path
@@ -32,7 +33,7 @@ def test_example_signs_in_and_persists_users(make_example, wechat_emulator, tmp_
     app = make_example()
     client = app.test_client()
     home = client.get("/").data.decode()
-    assert "Sign in · 登录" in home
+    assert ">Sign in<" in home
     login = client.get("/wechat/login").data.decode()
     assert "Teahouse 茶馆" in login and "/static/example.css" in login  # the app's override
     assert sign_in(client, wechat_emulator, user="hanmeimei").location == "/"
@@ -74,3 +75,51 @@ def test_with_real_credentials_and_a_secret_key_it_starts(tmp_path, monkeypatch)
     monkeypatch.setenv("SECRET_KEY", "k" * 40)
     app = create_app({**REAL_CREDENTIALS, "DATABASE": str(tmp_path / "u.sqlite3")})
     assert app.secret_key == "k" * 40
+
+
+def test_every_page_of_the_example_names_an_icon_that_loads(make_example, wechat_emulator):
+    client = make_example().test_client()
+    pages = [client.get("/"), client.get("/wechat/login")]
+    sign_in(client, wechat_emulator)
+    pages += [client.get("/"), client.get("/account")]
+    for page in pages:
+        assert page.status_code == 200
+        (href,) = re.findall(r'<link rel="icon" href="([^"]+)"', page.data.decode())
+        icon = client.get(href)
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml", href
+
+
+@pytest.mark.parametrize(
+    "language, html_lang, words",
+    [
+        ("zh-CN", "zh-Hans", ["欢迎，", "你已用微信登录。", "你的账号", "退出登录"]),
+        ("zh-TW", "zh-Hant", ["歡迎，", "你已用微信登入。", "你的帳號", "登出"]),
+        ("en", "en", ["Welcome, ", "You are signed in with WeChat.", "Your account", "Sign out"]),
+    ],
+)
+def test_the_examples_own_pages_speak_the_persons_language(
+    make_example, wechat_emulator, language, html_lang, words
+):
+    client = make_example().test_client()
+    headers = {"Accept-Language": language}
+    home = client.get("/", headers=headers).data.decode()
+    assert f'<html lang="{html_lang}">' in home
+    sign_in(client, wechat_emulator)
+    home = client.get("/", headers=headers).data.decode()
+    assert f'<html lang="{html_lang}">' in home
+    for text in words:
+        assert text in home
+    account = client.get("/account", headers=headers).data.decode()
+    assert f'<html lang="{html_lang}">' in account
+
+
+def test_a_language_chosen_on_the_sign_in_page_stays_on_the_examples_pages(
+    make_example, wechat_emulator
+):
+    client = make_example().test_client()
+    client.get("/wechat/login?lang=zh-Hant")  # the switch on the sign-in page
+    sign_in(client, wechat_emulator)
+    home = client.get("/", headers={"Accept-Language": "en"}).data.decode()
+    assert '<html lang="zh-Hant">' in home and "你已用微信登入。" in home
+    footer = client.get("/wechat/callback?code=x&state=y").data.decode()
+    assert "flask-wechat 範例應用" in footer

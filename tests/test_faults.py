@@ -17,7 +17,8 @@ from .helpers import sign_in
 
 TOKEN, USERINFO = "/sns/oauth2/access_token", "/sns/userinfo"
 BUSY = ("WeChat is busy", "微信繁忙")
-EXPIRED = ("This sign-in link has expired", "此登录链接已失效")
+EXPIRED = ("This sign-in link has expired", "此登录链接已过期")
+UNUSABLE = ("This sign-in link can’t be used", "此登录链接无法使用")
 MISCONFIGURED = ("WeChat sign-in is unavailable", "微信登录暂不可用")
 UNREADABLE = ("WeChat is not responding", "微信没有响应")
 SIGN_IN_AGAIN = ("Please sign in again", "请重新登录")
@@ -38,10 +39,10 @@ MATRIX = [
         "secret",
     ),
     (TOKEN, {"kind": "errcode", "errcode": 40002}, 503, "InvalidRequest", MISCONFIGURED, "report"),
-    (TOKEN, {"kind": "errcode", "errcode": 40029}, 400, "InvalidCode", EXPIRED, None),
-    (TOKEN, {"kind": "errcode", "errcode": 40163}, 400, "CodeUsed", EXPIRED, None),
+    (TOKEN, {"kind": "errcode", "errcode": 40029}, 400, "InvalidCode", UNUSABLE, None),
+    (TOKEN, {"kind": "errcode", "errcode": 40163}, 400, "CodeUsed", UNUSABLE, None),
     (TOKEN, {"kind": "errcode", "errcode": 42003}, 400, "CodeExpired", EXPIRED, None),
-    (TOKEN, {"kind": "errcode", "errcode": 41008}, 400, "InvalidCode", EXPIRED, None),
+    (TOKEN, {"kind": "errcode", "errcode": 41008}, 400, "InvalidCode", UNUSABLE, None),
     (TOKEN, {"kind": "http_status", "status": 502}, 502, "BadResponse", UNREADABLE, None),
     (TOKEN, {"kind": "html"}, 502, "BadResponse", UNREADABLE, None),
     (TOKEN, {"kind": "truncated"}, 502, "BadResponse", UNREADABLE, None),

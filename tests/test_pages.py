@@ -16,13 +16,13 @@ ENGLISH = {
     "login": ["Sign in with WeChat", "Scan a QR code with WeChat on your phone."],
     "declined": ["You cancelled the sign-in", "Try again"],
     "refused": ["Sign-in not allowed", "Back to the home page"],
-    "error": ["This sign-in link has expired", "Try again"],
+    "error": ["This sign-in link can’t be used", "Try again"],
 }
 CHINESE = {
     "login": ["微信登录", "用手机微信扫描二维码即可登录"],
     "declined": ["你已取消登录", "重试"],
     "refused": ["不允许登录", "返回首页"],
-    "error": ["此登录链接已失效", "重试"],
+    "error": ["此登录链接无法使用", "重试"],
 }
 
 
@@ -85,6 +85,17 @@ def test_button_and_page_need_nothing_from_outside(client):
     assert external == []
     css = client.get("/wechat/static/wechat/wechat.css")
     assert css.status_code == 200 and b"--wechat-button" in css.data
+
+
+@pytest.mark.parametrize("kind", sorted(ENGLISH))
+def test_every_page_links_its_icon_from_the_blueprint(app, client, wechat_emulator, kind):
+    """An extension must not take the app's /favicon.ico: the pages name their own icon."""
+    page = _page(kind, app, client, wechat_emulator, "en").data.decode()
+    (href,) = re.findall(r'<link rel="icon" href="([^"]+)"', page)
+    assert href.startswith("/wechat/static/")
+    icon = client.get(href)
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert b"<svg" in icon.data
 
 
 def test_security_headers(client, wechat_emulator):

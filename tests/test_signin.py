@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from flask_wechat import signals
 from flask_wechat.emulator import USER_HANMEIMEI, WEBSITE_APP_ID, WEBSITE_APP_SECRET
+from flask_wechat.errors import StateError, StateExpired, StateUnknown
+from flask_wechat.pages import presentation_for
 from flask_wechat.testing import sign_out
 
 from .helpers import logout_field, sign_in, start, state_of, stored_token
@@ -75,7 +78,9 @@ def test_bad_state_is_refused_before_calling_wechat(client, wechat_emulator, que
     wechat_emulator.world.clear_requests()
     response = client.get("/wechat/callback", query_string=query)
     assert response.status_code == 400
-    assert "This sign-in link has expired" in response.data.decode()
+    page = response.data.decode()
+    # Nobody is told their link "expired" when it never existed or was used already.
+    assert "This sign-in link can’t be used" in page and "expired" not in page
     assert wechat_emulator.world.requests == []
     assert client.get("/").data == b"anonymous"
 
@@ -84,7 +89,9 @@ def test_replayed_callback_is_refused(client, wechat_emulator):
     callback = wechat_emulator.approve(start(client))
     assert client.get(callback).status_code == 302
     wechat_emulator.world.clear_requests()
-    assert client.get(callback).status_code == 400
+    replayed = client.get(callback)
+    assert replayed.status_code == 400
+    assert "This sign-in link can’t be used" in replayed.data.decode()
     assert wechat_emulator.world.requests == []
 
 
@@ -95,10 +102,20 @@ def test_state_from_another_browser_is_refused(app, wechat_emulator):
     assert victim.get("/").data == b"anonymous"
 
 
-def test_expired_state_is_refused(make_app, wechat_emulator):
+def test_expired_state_is_refused(make_app, wechat_emulator, caplog):
+    caplog.set_level(logging.INFO, "flask_wechat")
     client = make_app(WECHAT_STATE_MAX_AGE=0.001).test_client()
     callback = wechat_emulator.approve(start(client))
-    assert client.get(callback).status_code == 400
+    response = client.get(callback)
+    assert response.status_code == 400
+    assert "This sign-in link has expired" in response.data.decode()
+    assert "StateExpired" in caplog.text
+
+
+def test_state_errors_are_two_kinds_of_state_error():
+    assert issubclass(StateExpired, StateError) and issubclass(StateUnknown, StateError)
+    unknown, expired = presentation_for(StateUnknown()), presentation_for(StateExpired())
+    assert "expired" in expired.title and "expired" not in unknown.title
 
 
 def test_declining_shows_a_friendly_page_with_a_way_back(client, wechat_emulator):

@@ -13,7 +13,7 @@ from .helpers import start
 TRADITIONAL = {
     "login": ["微信登入", "用手機上的微信掃描 QR碼即可登入", "跳至主要內容"],
     "declined": ["你已取消登入", "重試", "返回首頁"],
-    "expired": ["此登入連結已失效", "重試"],
+    "expired": ["此登入連結無法使用", "重試"],
 }
 #: Simplified wording that must not leak into a Traditional page.
 SIMPLIFIED = ["微信登录", "重试", "返回首页", "二维码", "账号"]

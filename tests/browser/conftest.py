@@ -5,9 +5,9 @@ emulator are both served over HTTP on 127.0.0.1; the browser goes from one to th
 other exactly as a person's browser goes from a site to WeChat and back.
 
 ``make test`` installs what these tests need (``make browser-deps``): Debian's
-``chromium`` and ``fonts-noto-cjk``, and axe-core from npm into ``.cache/axe``.
-Playwright's own browser download is not used. Without them the tests are skipped,
-except under ``CI=true``, where a missing piece is a failure.
+``chromium``, ``fonts-noto-cjk`` and ``fonts-noto-color-emoji``, and axe-core from npm
+into ``.cache/axe``. Playwright's own browser download is not used. Without them the
+tests are skipped, except under ``CI=true``, where a missing piece is a failure.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from example_app import create_app  # noqa: E402
+from flask_wechat.emulator import WEBSITE_APP_ID, WEBSITE_APP_SECRET  # noqa: E402
 
 from .chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
@@ -34,6 +35,14 @@ IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 
 DESKTOP = {"width": 1280, "height": 800}
 MOBILE = {"width": 375, "height": 740}
+
+#: The website app alone, without an official account (the emulator's config has both).
+WEBSITE_ONLY = {
+    "WECHAT_APP_ID": WEBSITE_APP_ID,
+    "WECHAT_APP_SECRET": WEBSITE_APP_SECRET,
+    "WECHAT_MP_APP_ID": None,
+    "WECHAT_MP_APP_SECRET": None,
+}
 
 #: The browser's languages (sent as Accept-Language) for each language under test.
 LOCALES = {"en": "en-US", "zh_Hans": "zh-CN", "zh_Hant": "zh-TW"}
@@ -126,6 +135,9 @@ class Pages:
     browser: Any
     contexts: list[Any] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: Browser options for every page opened, unless the call says otherwise
+    #: (for instance ``{"color_scheme": "dark"}``, or a phone's viewport).
+    defaults: dict[str, Any] = field(default_factory=dict)
 
     def open(
         self,
@@ -134,19 +146,21 @@ class Pages:
         *,
         csp: bool = False,
         user_agent: str | None = None,
+        **options: Any,
     ) -> Any:
         """A new page whose browser prefers ``language`` (a catalog name).
 
-        The pages' Content-Security-Policy forbids scripts, axe-core included, so
-        it is bypassed unless ``csp=True``. Console errors are collected in
-        :attr:`problems` with failed loads, which the fixture checks after the test.
+        The pages' Content-Security-Policy allows no script but their own copy
+        button's, so axe-core needs it bypassed, unless ``csp=True``. Console errors
+        (a CSP violation is one) are collected in :attr:`problems` with failed loads,
+        which the fixture checks after the test. ``options`` go to Playwright's
+        ``new_context`` (``color_scheme``, ``permissions``, ``is_mobile``, …).
         """
-        context = self.browser.new_context(
-            locale=LOCALES[language],
-            viewport=viewport or DESKTOP,
-            bypass_csp=not csp,
-            **({"user_agent": user_agent} if user_agent else {}),
-        )
+        settings = {**self.defaults, **options}
+        settings["viewport"] = viewport or settings.get("viewport") or DESKTOP
+        if user_agent:
+            settings["user_agent"] = user_agent
+        context = self.browser.new_context(locale=LOCALES[language], bypass_csp=not csp, **settings)
         context.set_default_timeout(5000)
         self.contexts.append(context)
         page = context.new_page()
@@ -162,13 +176,9 @@ class Pages:
 
     def _response(self, response: Any) -> None:
         # Error pages are documents with an error status on purpose; what they
-        # load (CSS, images) must load. Nobody serves a favicon.
+        # load (CSS, images, the icon) must load.
         request = response.request
-        if (
-            response.status >= 400
-            and request.resource_type != "document"
-            and not request.url.endswith("/favicon.ico")
-        ):
+        if response.status >= 400 and request.resource_type != "document":
             self.problems.append(f"{request.url}: HTTP {response.status}")
 
 

@@ -10,10 +10,10 @@ from typing import Any, Callable
 
 import pytest
 
-from flask_wechat.emulator import WEBSITE_APP_ID, WEBSITE_APP_SECRET
+from flask_wechat.emulator import WEBSITE_APP_ID
 from flask_wechat.i18n import LANGUAGES
 
-from .conftest import MOBILE, Pages, Site
+from .conftest import MOBILE, WEBSITE_ONLY, Pages, Site
 
 pytestmark = pytest.mark.browser
 
@@ -62,9 +62,32 @@ def _in_wechat_login(pages: Pages, make_site: Callable[..., Site], language: str
 
 def _in_wechat_without_account(pages: Pages, make_site: Callable[..., Site], language: str) -> Any:
     """Inside WeChat's browser, website app only: "sign in from a computer"."""
-    site = make_site(WECHAT_APP_ID=WEBSITE_APP_ID, WECHAT_APP_SECRET=WEBSITE_APP_SECRET)
+    site = make_site(**WEBSITE_ONLY)
     page = pages.open(language, MOBILE, user_agent=IN_WECHAT_UA)
     page.goto(f"{site.url}/wechat/login?next=/account")
+    return page
+
+
+PHONE_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+
+
+def _phone_login(pages: Pages, make_site: Callable[..., Site], language: str) -> Any:
+    """A phone's own browser: the address to open in WeChat, and the computer path."""
+    page = pages.open(language, MOBILE, user_agent=PHONE_UA, is_mobile=True, has_touch=True)
+    page.goto(f"{make_site().url}/wechat/login?next=/account")
+    page.locator(".wechat-copy-button").wait_for()  # its script has run
+    return page
+
+
+def _phone_without_account(pages: Pages, make_site: Callable[..., Site], language: str) -> Any:
+    """A phone's own browser, website app only: the computer path alone."""
+    site = make_site(**WEBSITE_ONLY)
+    page = pages.open(language, MOBILE, user_agent=PHONE_UA, is_mobile=True, has_touch=True)
+    page.goto(f"{site.url}/wechat/login?next=/account")
+    page.locator(".wechat-copy-button").wait_for()
     return page
 
 
@@ -119,6 +142,8 @@ SITE_PAGES: dict[str, Callable[[Pages, Callable[..., Site], str], Any]] = {
     "login-embedded-qr": _embedded_login,
     "login-in-wechat": _in_wechat_login,
     "in-wechat-no-official-account": _in_wechat_without_account,
+    "login-phone": _phone_login,
+    "login-phone-no-official-account": _phone_without_account,
     "declined": _declined,
     "refused": _refused,
     "expired": _expired,

@@ -25,10 +25,13 @@ TEXT = {
         "button": "Sign in with WeChat",
         "declined": "You cancelled the sign-in",
         "refused": "Sign-in not allowed",
-        "expired": "This sign-in link has expired",
+        "unusable": "This sign-in link can’t be used",
         "unavailable": "WeChat sign-in is unavailable",
         "retry": "Try again",
         "home": "Back to the home page",
+        "example_sign_in": "Sign in",
+        "example_sign_out": "Sign out",
+        "example_lead": "You are signed in with WeChat.",
     },
     "zh_Hans": {
         "html_lang": "zh-Hans",
@@ -36,10 +39,13 @@ TEXT = {
         "button": "微信登录",
         "declined": "你已取消登录",
         "refused": "不允许登录",
-        "expired": "此登录链接已失效",
+        "unusable": "此登录链接无法使用",
         "unavailable": "微信登录暂不可用",
         "retry": "重试",
         "home": "返回首页",
+        "example_sign_in": "登录",
+        "example_sign_out": "退出登录",
+        "example_lead": "你已用微信登录。",
     },
     "zh_Hant": {
         "html_lang": "zh-Hant",
@@ -47,10 +53,13 @@ TEXT = {
         "button": "微信登入",
         "declined": "你已取消登入",
         "refused": "不允許登入",
-        "expired": "此登入連結已失效",
+        "unusable": "此登入連結無法使用",
         "unavailable": "微信登入暫時無法使用",
         "retry": "重試",
         "home": "返回首頁",
+        "example_sign_in": "登入",
+        "example_sign_out": "登出",
+        "example_lead": "你已用微信登入。",
     },
 }
 LANGUAGES = sorted(TEXT)
@@ -88,7 +97,7 @@ def test_sign_in_and_out(pages, site, language):
     text = TEXT[language]
     page = pages.open(language)
     page.goto(site.url)
-    page.get_by_role("link", name="Sign in · 登录").click()
+    page.get_by_role("link", name=text["example_sign_in"], exact=True).click()
     assert heading(page) == text["heading"]
 
     page.get_by_role("link", name=text["button"]).click()
@@ -97,13 +106,16 @@ def test_sign_in_and_out(pages, site, language):
 
     page.wait_for_url(f"{site.url}/account")
     assert page.locator(".teahouse-nickname").inner_text() == "Han Meimei 🐼"
+    assert page.locator("html").get_attribute("lang") == text["html_lang"]  # the app's own page
     avatar = page.locator("img.teahouse-avatar")
     assert avatar.is_visible()
     assert avatar.evaluate("img => img.complete && img.naturalWidth > 0")
 
-    page.get_by_role("button", name="Sign out").click()
+    page.goto(site.url)
+    assert page.locator(".wechat-lead").inner_text() == text["example_lead"]
+    page.get_by_role("button", name=text["example_sign_out"]).click()
     page.wait_for_url(f"{site.url}/")
-    assert page.get_by_role("link", name="Sign in · 登录").is_visible()
+    assert page.get_by_role("link", name=text["example_sign_in"], exact=True).is_visible()
     page.goto(f"{site.url}/account")  # signed out for real: the account asks to sign in
     assert urlsplit(page.url).path == "/wechat/login"
 
@@ -146,7 +158,7 @@ def test_language_switch_keeps_next(pages, site, language):
     page.wait_for_url(f"{site.url}/account")  # next survived the switch
     # The choice is remembered for the rest of the visit.
     page.goto(f"{site.url}/wechat/callback?code=x&state=forged")
-    assert heading(page) == TEXT[other]["expired"]
+    assert heading(page) == TEXT[other]["unusable"]
 
 
 def sideways_scroll(page: Any) -> int:
@@ -203,3 +215,46 @@ def test_keyboard_skip_link_then_wechat_button_with_visible_focus(pages, site, l
     assert focus["visible"] and focus["outline"] != "none" and focus["width"] >= 2, focus
     page.keyboard.press("Enter")  # and Enter follows it
     page.wait_for_url(f"{site.emulator.url}/connect/qrconnect?*")
+
+
+def test_emoji_draw_in_colour(pages, site):
+    """🍵 and 🐼 need an emoji font (make browser-deps installs fonts-noto-color-emoji)."""
+    page = pages.open("en")
+    page.goto(site.url)
+    coloured = page.evaluate(
+        """() => {
+            const canvas = document.createElement("canvas");
+            canvas.width = canvas.height = 64;
+            const context = canvas.getContext("2d");
+            context.font = "48px " + getComputedStyle(document.body).fontFamily;
+            context.fillText("🍵🐼", 0, 52);  // a missing glyph is a box in fillStyle: black
+            const pixels = context.getImageData(0, 0, 64, 64).data;
+            let count = 0;
+            for (let i = 0; i < pixels.length; i += 4) {
+                const [r, g, b, a] = pixels.slice(i, i + 4);
+                if (a > 0 && Math.max(r, g, b) - Math.min(r, g, b) > 40) count++;
+            }
+            return count;
+        }"""
+    )
+    assert coloured > 100, f"{coloured} coloured pixels: is fonts-noto-color-emoji installed?"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_phone_layout_starts_under_the_header_with_an_even_language_switch(pages, site, language):
+    page = pages.open(language, MOBILE)
+    page.goto(f"{site.url}/wechat/login?next=/account")
+    header = page.locator(".wechat-header").bounding_box()
+    card = page.locator(".wechat-card").bounding_box()
+    # No empty band: the card begins right under the header, not mid-screen.
+    assert card["y"] - (header["y"] + header["height"]) <= 16
+    switch = page.locator(".wechat-languages ul").bounding_box()
+    left, right = switch["x"], MOBILE["width"] - (switch["x"] + switch["width"])
+    assert abs(left - right) <= 1, (left, right)  # centred on the screen
+    widths = [
+        box["width"]
+        for box in (li.bounding_box() for li in page.locator(".wechat-languages li").all())
+    ]
+    assert max(widths) - min(widths) <= 1, widths  # three equal segments
+    brand = page.locator(".wechat-brand").bounding_box()
+    assert abs(brand["x"] + brand["width"] / 2 - MOBILE["width"] / 2) <= 1  # the brand above it
