@@ -18,15 +18,21 @@ from flask_login import LoginManager, UserMixin
 
 from flask_wechat import WeChat
 
-DOCS = (Path(__file__).resolve().parents[1] / "docs" / "customisation.md").read_text("utf-8")
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = (ROOT / "docs" / "customisation.md").read_text("utf-8")
+README = (ROOT / "README.md").read_text("utf-8")
 OUR_NOTE = "This site receives your WeChat nickname and profile photo"
 
 
-def recipe(name: str) -> str:
+def recipe(name: str, text: str = DOCS) -> str:
     """The fenced block that follows ``<!-- tested: name -->`` in the docs."""
-    found = re.search(rf"<!-- tested: {name} -->\n```\w+\n(.*?)```", DOCS, re.S)
-    assert found, f"docs/customisation.md has no tested block {name!r}"
+    found = re.search(rf"<!-- tested: {name} -->\n```\w+\n(.*?)```", text, re.S)
+    assert found, f"no tested block {name!r}"
     return found.group(1)
+
+
+def test_the_readmes_customisation_code_is_the_tested_recipe():
+    assert recipe("override-one-block", README) == recipe("override-one-block")
 
 
 class Person(UserMixin):
