@@ -19,10 +19,15 @@ _PHONE = re.compile(r"Mobi|iPhone|iPod|Windows Phone", re.IGNORECASE)
 _TABLET = re.compile(r"iPad|Tablet|PlayBook|Silk|Kindle", re.IGNORECASE)
 
 
+def in_wechat_browser(user_agent: str) -> bool:
+    """WeChat's own browser says ``MicroMessenger`` in its User-Agent."""
+    return "micromessenger" in user_agent.lower()
+
+
 def on_phone(user_agent: str) -> bool:
-    """A phone's own browser: not a tablet's, and not WeChat's (``MicroMessenger``)."""
+    """A phone's own browser: not a tablet's, and not WeChat's."""
     return (
         bool(_PHONE.search(user_agent))
         and not _TABLET.search(user_agent)
-        and "micromessenger" not in user_agent.lower()
+        and not in_wechat_browser(user_agent)
     )

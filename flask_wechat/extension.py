@@ -9,12 +9,13 @@ from flask_login import current_user, user_logged_in, user_logged_out
 
 from . import csrf
 from .api import WeChatSession
+from .browsers import in_wechat_browser
 from .cli import wechat_cli
 from .client import OFFICIAL_ACCOUNT, WEBSITE, Token, WeChatClient
 from .config import Settings, load_settings
 from .errors import TokenError
 from .redact import install_log_redaction
-from .signin import ProfileHandler, WeChatState, current_state, in_wechat_browser
+from .signin import ProfileHandler, WeChatState, current_state
 from .storage import SessionStorage, TokenStorage
 from .views import blueprint
 

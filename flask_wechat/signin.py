@@ -27,6 +27,7 @@ from flask_login import login_user, logout_user
 from flask_login.config import COOKIE_NAME
 
 from . import i18n, signals
+from .browsers import in_wechat_browser
 from .client import OFFICIAL_ACCOUNT, WEBSITE, WEBSITE_SCOPE, Token, WeChatClient
 from .errors import (
     MissingProfileHandler,
@@ -151,11 +152,6 @@ def current_state(app: Flask | None = None) -> WeChatState:
     """The :class:`WeChatState` of ``app`` (default: the current app)."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     return app.extensions["wechat"]  # type: ignore[no-any-return]
-
-
-def in_wechat_browser(user_agent: str) -> bool:
-    """WeChat's own browser says ``MicroMessenger`` in its User-Agent."""
-    return "micromessenger" in user_agent.lower()
 
 
 def choose_path(state: WeChatState) -> str:
