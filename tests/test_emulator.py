@@ -19,22 +19,31 @@ from flask_wechat.emulator import (
     MP_APP_SECRET,
     OFFICIAL_ACCOUNT,
     OPEN_ACCOUNT,
+    USER_BAD_BYTE,
+    USER_CONTROL_CHAR,
     USER_HANMEIMEI,
+    USER_HTTP_AVATAR,
     USER_LILEI,
     USER_NO_AVATAR,
     USER_SNAPSHOT,
+    USERINFO_40001_ONE_IN,
     WEBSITE_APP_ID,
     WEBSITE_APP_SECRET,
+    WECHAT_IMAGE_URL,
     App,
     EmulatorServer,
     World,
     make_openid,
     make_unionid,
 )
+from flask_wechat.emulator import WeChatError as EmulatorError
 
 CALLBACK = "http://127.0.0.1:5000/auth/wechat/callback"
-RID_RE = re.compile(r", rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$")
+_RID = r"[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}"
+#: WeChat's request-id suffixes: ", rid: …", " rid: …", " hints: [ req_id: … ]".
+RID_RE = re.compile(rf"(?:, rid: {_RID}| rid: {_RID}| hints: \[ req_id: {_RID} \])$")
 JSON_UTF8 = "application/json; encoding=utf-8"
+TEXT_PLAIN = "text/plain"
 
 
 # -- fixtures and helpers ---------------------------------------------------------------
@@ -47,9 +56,12 @@ def shared_server():
 
 
 @pytest.fixture()
-def emu(shared_server):
-    """The shared server with its world back in the seeded state."""
+def emu(shared_server, request):
+    """The shared server with its world back in the seeded state (as harsh as WeChat;
+    ``@pytest.mark.kind_wechat`` turns off the transient 40001 on userinfo)."""
     shared_server.world.reset()
+    if request.node.get_closest_marker("kind_wechat"):
+        shared_server.world.userinfo_40001_one_in = 0
     return shared_server
 
 
@@ -87,6 +99,15 @@ def confirm(http, emu, flow="qrconnect", action="confirm", user=USER_LILEI, **ov
     params = qr_params(**overrides) if flow == "qrconnect" else mp_params(**overrides)
     form = {"flow": flow, "action": action, "user": user, **params}
     return http.post(f"{emu.url}/connect/confirm", data=form, allow_redirects=False)
+
+
+def wechat_json(response) -> dict:
+    """What a WeChat client must do: UTF-8 whatever the label, control characters allowed."""
+    return wechat_json_bytes(response.content)
+
+
+def wechat_json_bytes(raw: bytes) -> dict:
+    return json.loads(raw.decode("utf-8", "replace"), strict=False)
 
 
 def code_from(response) -> str:
@@ -131,7 +152,7 @@ def assert_errcode(response, errcode: int, text: str | None = None) -> None:
     assert body["errcode"] == errcode, body
     assert RID_RE.search(body["errmsg"]), body
     if text is not None:
-        assert body["errmsg"].startswith(text + ", rid: "), body
+        assert body["errmsg"][: -len(RID_RE.search(body["errmsg"]).group())] == text, body
     assert set(body) == {"errcode", "errmsg"}
 
 
@@ -491,15 +512,18 @@ def test_unionid_shared_across_bound_apps_openid_differs(emu, http):
     assert mp["scope"] == "snsapi_userinfo"
 
 
+@pytest.mark.kind_wechat  # reads userinfo's first answer
 def test_unbound_app_gets_no_unionid(emu, http):
     emu.world.add_app(App("wx00000000000000aa", "a" * 32, "website", ("127.0.0.1",), None))
     response = confirm(http, emu, appid="wx00000000000000aa")
     body = exchange(http, emu, code_from(response), "wx00000000000000aa", "a" * 32).json()
     assert "openid" in body and "unionid" not in body
-    info = http.get(
-        f"{emu.url}/sns/userinfo",
-        params={"access_token": body["access_token"], "openid": body["openid"]},
-    ).json()
+    info = wechat_json(
+        http.get(
+            f"{emu.url}/sns/userinfo",
+            params={"access_token": body["access_token"], "openid": body["openid"]},
+        )
+    )
     assert info["nickname"] == "李雷" and "unionid" not in info
 
 
@@ -529,7 +553,7 @@ def check(http, emu, access_token, openid):
 def test_refresh_extends_a_live_token_and_replaces_an_expired_one(emu, http):
     token = token_for(http, emu)
     response = refresh(http, emu, token["refresh_token"])
-    assert response.headers["Content-Type"] == JSON_UTF8
+    assert response.headers["Content-Type"] == TEXT_PLAIN
     body = response.json()
     assert set(body) == {"access_token", "expires_in", "refresh_token", "openid", "scope"}
     assert body["access_token"] == token["access_token"]  # unexpired: same, extended
@@ -559,7 +583,7 @@ def test_refresh_extends_a_live_token_and_replaces_an_expired_one(emu, http):
 def test_refresh_errors(emu, http, overrides, errcode, text):
     args = {"refresh_token": token_for(http, emu)["refresh_token"], **overrides}
     response = refresh(http, emu, args.pop("refresh_token"), **args)
-    assert response.headers["Content-Type"] == JSON_UTF8
+    assert response.headers["Content-Type"] == TEXT_PLAIN
     assert_errcode(response, errcode, text)
 
 
@@ -593,24 +617,27 @@ def userinfo(http, emu, token, **params):
     return http.get(f"{emu.url}/sns/userinfo", params=query)
 
 
+@pytest.mark.kind_wechat  # reads userinfo's first answer
 def test_userinfo_profile_with_emoji(emu, http):
     token = token_for(http, emu, USER_HANMEIMEI)
     response = userinfo(http, emu, token, lang="zh_CN")
-    assert response.headers["Content-Type"] == JSON_UTF8
+    assert response.headers["Content-Type"] == TEXT_PLAIN  # no charset, as WeChat sends it
     raw = response.content
     assert "Han Meimei 🐼".encode() in raw and b"\\u" not in raw  # not ASCII-escaped
     body = json.loads(raw.decode("utf-8"))
-    assert list(body) == [
+    assert list(body) == [  # WeChat's order, with the "language" it still sends
         "openid",
         "nickname",
         "sex",
-        "province",
+        "language",
         "city",
+        "province",
         "country",
         "headimgurl",
         "privilege",
         "unionid",
     ]
+    assert body["language"] == ""
     assert body["nickname"] == "Han Meimei 🐼"
     assert body["sex"] == 0 and body["province"] == body["city"] == body["country"] == ""
     assert body["privilege"] == [] and body["openid"] == token["openid"]
@@ -619,17 +646,20 @@ def test_userinfo_profile_with_emoji(emu, http):
     avatar = http.get(body["headimgurl"])
     assert avatar.status_code == 200 and avatar.headers["Content-Type"].startswith("image/svg+xml")
     assert avatar.text.startswith("<svg") and ">H</text>" in avatar.text
-    assert userinfo(http, emu, token, lang="en").json()["nickname"] == "Han Meimei 🐼"
+    assert wechat_json(userinfo(http, emu, token, lang="en"))["nickname"] == "Han Meimei 🐼"
 
 
+@pytest.mark.kind_wechat  # reads userinfo's first answer
 def test_userinfo_chinese_nickname_and_special_people(emu, http):
-    assert userinfo(http, emu, token_for(http, emu, USER_LILEI)).json()["nickname"] == "李雷"
-    snapshot = userinfo(http, emu, token_for(http, emu, USER_SNAPSHOT, app="mp")).json()
+    lilei = wechat_json(userinfo(http, emu, token_for(http, emu, USER_LILEI)))
+    assert lilei["nickname"] == "李雷"
+    snapshot = wechat_json(userinfo(http, emu, token_for(http, emu, USER_SNAPSHOT, app="mp")))
     assert snapshot["nickname"] == "微信用户"
-    no_avatar = userinfo(http, emu, token_for(http, emu, USER_NO_AVATAR)).json()
+    no_avatar = wechat_json(userinfo(http, emu, token_for(http, emu, USER_NO_AVATAR)))
     assert no_avatar["headimgurl"] == ""
 
 
+@pytest.mark.kind_wechat  # reads userinfo's first answer
 def test_userinfo_errors(emu, http):
     token = token_for(http, emu)
     assert_errcode(userinfo(http, emu, token, access_token=None), 41001)
@@ -653,6 +683,144 @@ def test_avatar_unknown_size_or_person(emu, http):
     assert http.get(f"{emu.url}/mmopen/nobody/132").status_code == 404
 
 
+# -- WeChat as it really answers (the realistic defaults) --------------------------------
+
+
+@pytest.mark.kind_wechat  # reads userinfo's first answer
+def test_labels_as_wechat_sends_them(emu, http):
+    token = token_for(http, emu)
+    assert exchange(http, emu, "nope").headers["Content-Type"] == TEXT_PLAIN
+    assert refresh(http, emu, token["refresh_token"]).headers["Content-Type"] == TEXT_PLAIN
+    assert userinfo(http, emu, token).headers["Content-Type"] == TEXT_PLAIN
+    assert userinfo(http, emu, token, openid="x").headers["Content-Type"] == TEXT_PLAIN
+    check_answer = check(http, emu, token["access_token"], token["openid"])
+    assert check_answer.headers["Content-Type"] == JSON_UTF8
+    # What a client that trusts the label gets: ISO-8859-1 mojibake.
+    garbled = userinfo(http, emu, token).json()["nickname"]
+    assert garbled == "李雷".encode().decode("latin-1") != "李雷"
+
+
+def test_errmsg_suffixes_vary_like_wechats(emu, http):
+    seen = set()
+    for _ in range(30):
+        body = json.loads(check(http, emu, "bogus", "o").content)
+        match = RID_RE.search(body["errmsg"])
+        assert match and body["errmsg"][: match.start()] == "invalid access_token", body
+        seen.add(match.group().split(":")[0])
+    assert seen == {", rid", " rid", " hints"}
+
+
+@pytest.mark.kind_wechat  # reads userinfo's first answer
+def test_nickname_with_a_raw_control_character(emu, http):
+    raw = userinfo(http, emu, token_for(http, emu, USER_CONTROL_CHAR)).content
+    assert '"nickname":"小明\b"'.encode() in raw  # the byte 0x08 itself, not \\b
+    with pytest.raises(ValueError):
+        json.loads(raw.decode("utf-8"))  # strict JSON refuses it
+    assert json.loads(raw.decode("utf-8"), strict=False)["nickname"] == "小明\b"
+
+
+@pytest.mark.kind_wechat  # reads userinfo's first answer
+def test_nickname_with_an_invalid_utf8_byte(emu, http):
+    raw = userinfo(http, emu, token_for(http, emu, USER_BAD_BYTE)).content
+    assert '"nickname":"李娜'.encode() + b'\xff"' in raw
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    assert wechat_json_bytes(raw)["nickname"] == "李娜\ufffd"
+
+
+@pytest.mark.kind_wechat  # reads userinfo's first answer
+def test_avatars_http_on_wechats_image_host_and_none(emu, http):
+    http_avatar = wechat_json(userinfo(http, emu, token_for(http, emu, USER_HTTP_AVATAR)))
+    assert http_avatar["headimgurl"] == WECHAT_IMAGE_URL
+    assert WECHAT_IMAGE_URL.startswith("http://thirdwx.qlogo.cn/mmopen/")
+    assert WECHAT_IMAGE_URL.endswith("/132")
+    none = wechat_json(userinfo(http, emu, token_for(http, emu, USER_NO_AVATAR)))
+    assert none["headimgurl"] == ""
+
+
+def test_transient_40001_once_per_token_and_sns_auth_accepts_it(emu, http):
+    emu.world.userinfo_40001_one_in = 1  # every fresh token meets it
+    token = token_for(http, emu)
+    assert check(http, emu, token["access_token"], token["openid"]).json()["errcode"] == 0
+    assert_errcode(
+        userinfo(http, emu, token),
+        40001,
+        "invalid credential, access_token is invalid or not latest",
+    )
+    for _ in range(3):  # never twice for the same token
+        assert wechat_json(userinfo(http, emu, token))["openid"] == token["openid"]
+    # A refreshed token is not fresh from an exchange: no hiccup.
+    emu.world.advance(7201)
+    renewed = refresh(http, emu, token["refresh_token"]).json()
+    assert wechat_json(userinfo(http, emu, renewed))["openid"] == token["openid"]
+
+
+def _hiccups(world, tokens: int) -> list[bool]:
+    """For each of ``tokens`` fresh tokens: whether its first userinfo call met 40001."""
+    met = []
+    for _ in range(tokens):
+        code = world.issue_code(WEBSITE_APP_ID, USER_LILEI, "snsapi_login")
+        token = world.exchange_code(WEBSITE_APP_ID, WEBSITE_APP_SECRET, code, "authorization_code")
+        try:
+            world.userinfo(token["access_token"], token["openid"], "http://127.0.0.1/")
+            met.append(False)
+        except EmulatorError as error:
+            assert error.errcode == 40001
+            met.append(True)
+            world.userinfo(token["access_token"], token["openid"], "http://127.0.0.1/")
+    return met
+
+
+def test_transient_40001_is_seeded_and_met_regularly_by_default():
+    assert USERINFO_40001_ONE_IN == 4
+    first = _hiccups(World(seed="a test id"), 200)
+    assert first == _hiccups(World(seed="a test id"), 200)  # the same every run
+    assert first != _hiccups(World(seed="another test id"), 200)
+    assert 25 <= sum(first) <= 75  # about one in four
+    assert not any(_hiccups(World(seed="a test id", userinfo_40001_one_in=0), 50))
+    world = World(seed="x")
+    world.userinfo_40001_one_in = 0
+    world.reset()  # reset brings the constructor's realism back
+    assert world.userinfo_40001_one_in == USERINFO_40001_ONE_IN
+    with pytest.raises(ValueError):
+        World(userinfo_40001_one_in=-1)
+
+
+def test_realism_control_api(emu, http):
+    control = f"{emu.url}/_emulator"
+    assert http.get(f"{control}/realism").json() == {"userinfo_40001_one_in": 4}
+    answer = http.post(f"{control}/realism", json={"userinfo_40001_one_in": 0})
+    assert answer.json() == {"userinfo_40001_one_in": 0}
+    assert emu.world.userinfo_40001_one_in == 0
+    for bad in (-1, 1.5, "2", None, True):
+        response = http.post(f"{control}/realism", json={"userinfo_40001_one_in": bad})
+        assert response.status_code == 400, bad
+    assert http.post(f"{control}/reset", json={"seed": "s"}).json() == {"ok": True}
+    assert emu.world.userinfo_40001_one_in == 4
+    assert http.post(f"{control}/reset", json={"seed": [1]}).status_code == 400
+
+
+def test_a_posted_refresh_is_answered_like_the_get_and_logged(emu, http):
+    token = token_for(http, emu)
+    emu.world.clear_requests()
+    form = {"appid": WEBSITE_APP_ID, "grant_type": "refresh_token"}
+    form["refresh_token"] = token["refresh_token"]
+    response = http.post(f"{emu.url}/sns/oauth2/refresh_token", data=form)
+    assert response.headers["Content-Type"] == TEXT_PLAIN
+    assert response.json()["access_token"] == token["access_token"]
+    (logged,) = emu.world.requests
+    assert (logged["method"], logged["query"]) == ("POST", [])
+    assert dict(logged["form"]) == form  # what the client put in the body, for tests
+
+
+@pytest.mark.kind_wechat  # reads a first answer
+def test_a_scripted_malformed_body(emu, http):
+    add_fault(http, emu, path="/sns/oauth2/access_token", kind="body", body='{"errcode":"x"}')
+    response = exchange(http, emu, qr_code(http, emu))
+    assert response.content == b'{"errcode":"x"}'
+    assert response.headers["Content-Type"] == TEXT_PLAIN
+
+
 def test_non_get_methods_are_refused(emu, http):
     response = http.post(f"{emu.url}/sns/oauth2/access_token", data={"appid": WEBSITE_APP_ID})
     assert response.status_code == 405
@@ -667,6 +835,7 @@ def add_fault(http, emu, **fault):
     return response.json()["fault"]
 
 
+@pytest.mark.kind_wechat  # reads userinfo's first answer
 def test_fault_errcode_then_normal(emu, http):
     token = token_for(http, emu)
     add_fault(http, emu, path="/sns/userinfo", kind="errcode", errcode=-1)
@@ -674,6 +843,7 @@ def test_fault_errcode_then_normal(emu, http):
     assert userinfo(http, emu, token).json()["openid"] == token["openid"]
 
 
+@pytest.mark.kind_wechat  # reads userinfo's first answer
 def test_fault_http_status_repeats_times(emu, http):
     token = token_for(http, emu)
     add_fault(http, emu, path="/sns/userinfo", kind="http_status", status=502, times=2)
@@ -706,6 +876,7 @@ def test_fault_truncated_body_still_consumes_the_code(emu, http):
     assert_errcode(exchange(http, emu, code), 40163)
 
 
+@pytest.mark.kind_wechat  # reads userinfo's first answer
 def test_fault_delay(emu, http):
     token = token_for(http, emu)
     add_fault(http, emu, path="/sns/userinfo", kind="delay", seconds=0.3)
