@@ -39,6 +39,8 @@ from flask_wechat.emulator import (
 from flask_wechat.emulator import WeChatError as EmulatorError
 
 CALLBACK = "http://127.0.0.1:5000/auth/wechat/callback"
+#: Official-account authorize refuses a port: its sites are on the default one.
+MP_CALLBACK = "http://127.0.0.1/auth/wechat/callback"
 _RID = r"[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}"
 #: WeChat's request-id suffixes: ", rid: …", " rid: …", " hints: [ req_id: … ]".
 RID_RE = re.compile(rf"(?:, rid: {_RID}| rid: {_RID}| hints: \[ req_id: {_RID} \])$")
@@ -86,7 +88,7 @@ def qr_params(**overrides):
 def mp_params(**overrides):
     params = {
         "appid": MP_APP_ID,
-        "redirect_uri": CALLBACK,
+        "redirect_uri": MP_CALLBACK,
         "response_type": "code",
         "scope": "snsapi_userinfo",
         "state": "s2",
@@ -384,7 +386,7 @@ def test_oauth2_snsapi_userinfo_asks_consent(emu, http):
     allowed = confirm(http, emu, flow="oauth2", user=USER_HANMEIMEI, state="z9")
     assert parse_qs(urlsplit(allowed.headers["Location"]).query)["state"] == ["z9"]
     denied = confirm(http, emu, flow="oauth2", action="deny", state="z9")
-    assert denied.headers["Location"] == CALLBACK + "?state=z9"
+    assert denied.headers["Location"] == MP_CALLBACK + "?state=z9"
 
 
 @pytest.mark.parametrize(
@@ -653,8 +655,11 @@ def test_userinfo_profile_with_emoji(emu, http):
 def test_userinfo_chinese_nickname_and_special_people(emu, http):
     lilei = wechat_json(userinfo(http, emu, token_for(http, emu, USER_LILEI)))
     assert lilei["nickname"] == "李雷"
-    snapshot = wechat_json(userinfo(http, emu, token_for(http, emu, USER_SNAPSHOT, app="mp")))
+    snapshot = wechat_json(userinfo(http, emu, token_for(http, emu, USER_SNAPSHOT)))
     assert snapshot["nickname"] == "微信用户"
+    # On the official-account path a snapshot-mode token is refused, as WeChat has done.
+    snapshot_mp = userinfo(http, emu, token_for(http, emu, USER_SNAPSHOT, app="mp"))
+    assert_errcode(snapshot_mp, 48001, "api unauthorized")
     no_avatar = wechat_json(userinfo(http, emu, token_for(http, emu, USER_NO_AVATAR)))
     assert no_avatar["headimgurl"] == ""
 
@@ -681,6 +686,151 @@ def test_avatar_sizes(emu, http, size):
 def test_avatar_unknown_size_or_person(emu, http):
     assert http.get(f"{emu.url}/mmopen/{USER_LILEI}/100").status_code == 404
     assert http.get(f"{emu.url}/mmopen/nobody/132").status_code == 404
+
+
+# -- authorize rules as WeChat's --------------------------------------------------------
+
+
+def authorize(http, emu, query, **headers):
+    """GET oauth2/authorize with ``query`` (pairs, in the order given)."""
+    url = f"{emu.url}/connect/oauth2/authorize?" + "&".join(
+        f"{k}={quote(v, safe='')}" for k, v in query
+    )
+    return http.get(url, headers=headers, allow_redirects=False)
+
+
+@pytest.mark.parametrize(
+    "redirect_uri",
+    ["http://127.0.0.1:5000/cb", "https://localhost:8443/cb", "http://localhost:81/cb"],
+)
+def test_oauth2_refuses_a_port_unless_that_host_port_is_registered(emu, http, redirect_uri):
+    response = authorize(http, emu, list(mp_params(redirect_uri=redirect_uri).items()))
+    assert_error_page(response, "redirect_uri_domain", 10003, "redirect_uri 参数错误")
+    host_port = urlsplit(redirect_uri).netloc
+    emu.world.add_callback_domain(host_port)
+    response = authorize(http, emu, list(mp_params(redirect_uri=redirect_uri).items()))
+    assert response.status_code == 200 and "X-Emulator-Error" not in response.headers
+    # Registering one port allows that port only.
+    other = redirect_uri.replace(host_port, host_port.split(":")[0] + ":6000")
+    response = authorize(http, emu, list(mp_params(redirect_uri=other).items()))
+    assert_error_page(response, "redirect_uri_domain", 10003, "redirect_uri 参数错误")
+
+
+@pytest.mark.parametrize(
+    "redirect_uri", ["http://127.0.0.1:80/cb", "https://localhost:443/cb", "http://localhost/cb"]
+)
+def test_oauth2_accepts_the_default_ports(emu, http, redirect_uri):
+    response = authorize(http, emu, list(mp_params(redirect_uri=redirect_uri).items()))
+    assert response.status_code == 200 and "X-Emulator-Error" not in response.headers
+
+
+def test_qrconnect_takes_any_port_on_a_registered_host(emu, http):
+    response = http.get(f"{emu.url}/connect/qrconnect", params=qr_params())  # :5000
+    assert response.status_code == 200 and "X-Emulator-Error" not in response.headers
+
+
+@pytest.mark.parametrize("flow", ["qrconnect", "oauth2"])
+def test_a_redirect_uri_on_another_domain_is_refused(emu, http, flow):
+    other = "https://www.example.com/wechat/callback"
+    if flow == "oauth2":
+        response = authorize(http, emu, list(mp_params(redirect_uri=other).items()))
+    else:
+        params = qr_params(redirect_uri=other)
+        response = http.get(f"{emu.url}/connect/qrconnect", params=params)
+    assert_error_page(response, "redirect_uri_domain", 10003, "redirect_uri 参数错误")
+    emu.world.add_callback_domain("www.example.com")
+    if flow == "oauth2":
+        response = authorize(http, emu, list(mp_params(redirect_uri=other).items()))
+    else:
+        response = http.get(f"{emu.url}/connect/qrconnect", params=params)
+    assert response.status_code == 200 and "X-Emulator-Error" not in response.headers
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        ["redirect_uri", "appid", "response_type", "scope", "state"],
+        ["appid", "redirect_uri", "scope", "response_type", "state"],
+        ["state", "appid", "redirect_uri", "response_type", "scope"],
+        ["emulator_user", "appid", "redirect_uri", "response_type", "scope", "state"],
+    ],
+)
+def test_oauth2_refuses_parameters_out_of_order(emu, http, order):
+    params = mp_params(emulator_user=USER_LILEI)
+    response = authorize(http, emu, [(name, params[name]) for name in order])
+    assert_error_page(response, "link_pattern", None, "链接参数顺序错误")
+
+
+def test_oauth2_accepts_the_documented_order_with_extras_after_it(emu, http):
+    params = mp_params(emulator_user=USER_LILEI)
+    order = ["appid", "redirect_uri", "response_type", "scope", "state", "emulator_user"]
+    response = authorize(http, emu, [(name, params[name]) for name in order])
+    assert response.status_code == 200 and "X-Emulator-Error" not in response.headers
+
+
+@pytest.mark.parametrize(
+    "accept_language, english",
+    [
+        ("en-US,en;q=0.9", True),
+        ("zh-CN,zh;q=0.9,en;q=0.5", False),
+        ("zh-TW", False),
+        ("fr-FR,en;q=0.5", True),
+        (None, False),
+    ],
+)
+def test_the_consent_page_follows_the_phones_language(emu, http, accept_language, english):
+    headers = {"Accept-Language": accept_language} if accept_language else {}
+    response = authorize(http, emu, list(mp_params().items()), **headers)
+    html = response.text
+    if english:
+        assert '<html lang="en">' in html and ">Allow<" in html and ">Deny<" in html
+    else:
+        assert '<html lang="zh-CN">' in html and ">允许<" in html and ">拒绝<" in html
+
+
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _without_nicknames(html: str, emu) -> str:
+    """What a person reads on the page, less the test people's (Chinese) names."""
+    html = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
+    for user in emu.world.users:
+        html = html.replace(user.label, "")
+    return html
+
+
+@pytest.mark.parametrize("page", ["qrconnect", "embedded", "consent", "error"])
+def test_every_string_of_the_english_pages_is_english(emu, http, page):
+    if page == "qrconnect":
+        response = http.get(f"{emu.url}/connect/qrconnect", params=qr_params(lang="en"))
+    elif page == "embedded":
+        params = qr_params(lang="en", login_type="jssdk", self_redirect="false")
+        response = http.get(f"{emu.url}/connect/qrconnect", params=params)
+    elif page == "consent":
+        response = authorize(http, emu, list(mp_params().items()), **{"Accept-Language": "en"})
+    else:
+        response = http.get(f"{emu.url}/connect/qrconnect", params=qr_params(lang="en", scope="x"))
+    assert '<html lang="en">' in response.text
+    assert not _CJK.findall(_without_nicknames(response.text, emu)), page
+
+
+def test_both_languages_have_every_string():
+    from flask_wechat.emulator.connect import PAGE_ERRORS, TEXT
+
+    assert set(TEXT["cn"]) == set(TEXT["en"])
+    for key in TEXT["cn"]:
+        assert TEXT["cn"][key] and TEXT["en"][key] and TEXT["cn"][key] != TEXT["en"][key], key
+    for slug, (_code, chinese, english) in PAGE_ERRORS.items():
+        assert _CJK.search(chinese) and not _CJK.search(english), slug
+
+
+@pytest.mark.kind_wechat  # reads userinfo's first answer
+def test_snapshot_users_get_48001_from_userinfo_on_the_official_account(emu, http):
+    token = token_for(http, emu, USER_SNAPSHOT, app="mp")
+    assert token["is_snapshotuser"] == 1
+    assert_errcode(userinfo(http, emu, token), 48001, "api unauthorized")
+    # The same person on the website path is no snapshot user.
+    assert wechat_json(userinfo(http, emu, token_for(http, emu, USER_SNAPSHOT)))["nickname"]
 
 
 # -- WeChat as it really answers (the realistic defaults) --------------------------------
@@ -1032,3 +1182,15 @@ def test_module_entry_point_prints_url_and_credentials():
             proc.kill()
             proc.wait()
     assert proc.returncode == 0
+
+
+def test_callback_domains_of_the_world_survive_a_reset_and_added_ones_do_not():
+    world = World(callback_domains=("127.0.0.1", "127.0.0.1:5000"))
+    world.add_callback_domain("WWW.Example.com", appid=MP_APP_ID)
+    assert world.get_app(MP_APP_ID).callback_domains[-1] == "www.example.com"
+    assert "www.example.com" not in world.get_app(WEBSITE_APP_ID).callback_domains
+    world.reset()
+    assert world.get_app(MP_APP_ID).callback_domains == ("127.0.0.1", "127.0.0.1:5000")
+    for bad in ("", "https://x.example/cb"):
+        with pytest.raises(ValueError):
+            world.add_callback_domain(bad)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import hashlib
 import random
 import secrets
@@ -37,7 +38,9 @@ WEBSITE_APP_SECRET = "5e1a7c0d9b2f4e6a8c1d3f5a7b9e0c2d"  # noqa: S105
 MP_APP_ID = "wxe1a0000000000002"
 MP_APP_SECRET = "0f2e4d6c8b0a1f3e5d7c9b1a2f4e6d8c"  # noqa: S105
 
-#: Callback domains registered for both seeded apps (hosts only; ports are not compared).
+#: Callback domains registered for both seeded apps. A bare host matches any port on
+#: qrconnect; official-account authorize refuses a port unless that exact
+#: ``host:port`` is registered (see :meth:`World.add_callback_domain`).
 DEFAULT_CALLBACK_DOMAINS = ("127.0.0.1", "localhost")
 
 #: Keys of the seeded test people, in the order pages list them.
@@ -190,11 +193,11 @@ class User:
         return "".join(chr(0x2400 + ord(c)) if ord(c) < 0x20 else c for c in self.nickname)
 
 
-def default_apps() -> list[App]:
+def default_apps(callback_domains: tuple[str, ...] = DEFAULT_CALLBACK_DOMAINS) -> list[App]:
     """The two seeded apps, bound to one open account."""
     return [
-        App(WEBSITE_APP_ID, WEBSITE_APP_SECRET, WEBSITE, DEFAULT_CALLBACK_DOMAINS, OPEN_ACCOUNT),
-        App(MP_APP_ID, MP_APP_SECRET, OFFICIAL_ACCOUNT, DEFAULT_CALLBACK_DOMAINS, OPEN_ACCOUNT),
+        App(WEBSITE_APP_ID, WEBSITE_APP_SECRET, WEBSITE, callback_domains, OPEN_ACCOUNT),
+        App(MP_APP_ID, MP_APP_SECRET, OFFICIAL_ACCOUNT, callback_domains, OPEN_ACCOUNT),
     ]
 
 
@@ -342,7 +345,8 @@ class World:
     exchanged access token in ``userinfo_40001_one_in`` (0: never) is refused once by
     ``/sns/userinfo`` with 40001 and accepted on the next call; errmsg suffixes vary.
     Which token and which suffix come from a random generator seeded with ``seed``,
-    so a given sequence of calls always meets the same answers.
+    so a given sequence of calls always meets the same answers. ``callback_domains``
+    are registered for the seeded apps (see :meth:`add_callback_domain`).
     """
 
     def __init__(
@@ -350,10 +354,12 @@ class World:
         *,
         seed: int | str = 0,
         userinfo_40001_one_in: int = USERINFO_40001_ONE_IN,
+        callback_domains: tuple[str, ...] = DEFAULT_CALLBACK_DOMAINS,
     ) -> None:
         self._lock = threading.RLock()
         self._state = _State()
         self._seed = seed
+        self._callback_domains = tuple(d.strip().lower() for d in callback_domains)
         self._userinfo_40001_one_in = _one_in(userinfo_40001_one_in)
         self.reset()
 
@@ -386,7 +392,7 @@ class World:
             self._state = _State(userinfo_40001_one_in=self._userinfo_40001_one_in)
             self._state.hiccups.seed(f"hiccups:{self._seed}")
             self._state.suffixes.seed(f"suffixes:{self._seed}")
-            for app in default_apps():
+            for app in default_apps(self._callback_domains):
                 self._state.apps[app.appid] = app
             for user in default_users():
                 self._state.users[user.key] = user
@@ -402,6 +408,22 @@ class World:
         with self._lock:
             self._state.users[user.key] = user
             return user
+
+    def add_callback_domain(self, domain: str, appid: str | None = None) -> None:
+        """Register a callback domain for ``appid`` (every app when None).
+
+        ``domain`` is a host, or ``host:port``: WeChat's official-account authorize
+        refuses any port, and registering ``127.0.0.1:PORT`` for a site started on
+        loopback is this emulator's one leniency (WeChat has none).
+        """
+        domain = domain.strip().lower()
+        if not domain or "/" in domain:
+            raise ValueError("a callback domain is a host or host:port")
+        with self._lock:
+            for app in list(self._state.apps.values()):
+                if appid in (None, app.appid) and domain not in app.callback_domains:
+                    domains = (*app.callback_domains, domain)
+                    self._state.apps[app.appid] = dataclasses.replace(app, callback_domains=domains)
 
     def get_app(self, appid: str) -> App | None:
         with self._lock:
@@ -643,6 +665,10 @@ class World:
             user = self._state.users.get(record.user_key)
             if user is None:  # the person was removed after authorizing
                 raise WeChatError(40003)
+            app = self._state.apps.get(record.appid)
+            if user.snapshot and app is not None and app.kind == OFFICIAL_ACCOUNT:
+                # A snapshot-mode token (is_snapshotuser: 1) has answered 48001.
+                raise WeChatError(48001)
             nickname: str | RawJSONString = user.nickname
             if user.wire_nickname is not None:
                 nickname = RawJSONString(user.wire_nickname)
