@@ -103,12 +103,21 @@ class WeChatClient:
 
     # -- links the browser follows -------------------------------------------
 
-    def qrconnect_url(self, redirect_uri: str, state: str) -> str:
-        """The website-app QR page (desktop browsers), scope ``snsapi_login``."""
-        return self._authorize_link("/connect/qrconnect", redirect_uri, WEBSITE_SCOPE, state)
+    def qrconnect_url(self, redirect_uri: str, state: str, lang: str | None = None) -> str:
+        """The website-app QR page (desktop browsers), scope ``snsapi_login``.
+
+        ``lang="en"`` asks for WeChat's English page (qrconnect documents
+        ``lang=cn|en``, Chinese by default); it goes after ``state``.
+        """
+        extra = [("lang", "en")] if lang == "en" else []
+        return self._authorize_link("/connect/qrconnect", redirect_uri, WEBSITE_SCOPE, state, extra)
 
     def oauth2_authorize_url(self, redirect_uri: str, state: str, scope: str) -> str:
-        """Official-account web authorization, for pages inside WeChat's browser."""
+        """Official-account web authorization, for pages inside WeChat's browser.
+
+        Never with ``lang``: WeChat matches this link by pattern, and its pages
+        follow the phone's language.
+        """
         return self._authorize_link("/connect/oauth2/authorize", redirect_uri, scope, state)
 
     def qr_frame_url(
@@ -140,7 +149,14 @@ class WeChatClient:
         query = urlencode(params, quote_via=quote, safe="")
         return f"{self.open_base_url}/connect/qrconnect?{query}"
 
-    def _authorize_link(self, path: str, redirect_uri: str, scope: str, state: str) -> str:
+    def _authorize_link(
+        self,
+        path: str,
+        redirect_uri: str,
+        scope: str,
+        state: str,
+        extra: list[tuple[str, str]] | None = None,
+    ) -> str:
         # WeChat pattern-checks this link: parameters in exactly this order,
         # redirect_uri encoded once, and the #wechat_redirect fragment.
         query = urlencode(
@@ -150,6 +166,7 @@ class WeChatClient:
                 ("response_type", "code"),
                 ("scope", scope),
                 ("state", state),
+                *(extra or []),
             ],
             quote_via=quote,
             safe="",

@@ -163,9 +163,12 @@ def wechat_compliance_fix(session: OAuth2Session) -> OAuth2Session:
     def _refresh_request(url: str, headers: dict, body: str) -> tuple:
         # requests-oauthlib always POSTs a refresh; WeChat reads the query,
         # so move the fields there and leave the body empty.
+        # requests-oauthlib's refresh body has no client_id unless the caller
+        # passes one: WeChat needs the appid, so take the session's. A secret the
+        # caller passes (client_secret=...) is dropped with the body.
         sent = dict(parse_qsl(body))
         query = {
-            "appid": sent.get("client_id") or sent.get("appid"),
+            "appid": sent.get("client_id") or sent.get("appid") or session.client_id,
             "grant_type": "refresh_token",
             "refresh_token": sent.get("refresh_token"),
         }

@@ -62,7 +62,7 @@ def test_english_sign_in_through_the_english_emulator_page(client, wechat_emulat
 
 
 def test_oauth2_authorize_never_gets_lang(make_app, wechat_emulator):
-    client = make_app().test_client(headers=[("User-Agent", IN_WECHAT)])
+    client = make_app().test_client()
     client.environ_base["HTTP_USER_AGENT"] = IN_WECHAT
     client.get("/wechat/login", query_string={"lang": "en"})
     location = start(client)
@@ -175,7 +175,7 @@ def test_the_compliance_fix_refreshes_with_appid_in_the_query_and_never_the_secr
 # -- flask wechat check ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("server_name", ["www.example.com:8443", "203.0.113.7"])
+@pytest.mark.parametrize("server_name", ["www.example.com:8443", "101.32.0.7"])
 def test_check_a_callback_with_a_port_or_an_ip_is_a_problem_for_the_official_account(
     server_name,
 ):
@@ -187,7 +187,7 @@ def test_check_a_callback_with_a_port_or_an_ip_is_a_problem_for_the_official_acc
     assert "PROBLEM" in result.output and "official account" in result.output
 
 
-@pytest.mark.parametrize("server_name", ["www.example.com:8443", "203.0.113.7"])
+@pytest.mark.parametrize("server_name", ["www.example.com:8443", "101.32.0.7"])
 def test_check_a_callback_with_a_port_or_an_ip_is_a_warning_for_the_website(server_name):
     result = run_check(production_app(SERVER_NAME=server_name))
     assert result.exit_code == 0, result.output
