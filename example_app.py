@@ -199,13 +199,17 @@ def _on_this_machine(url: str | None) -> bool:
 
 def _use_emulator(app: Flask) -> None:
     """Start the local WeChat emulator and point the extension at it."""
-    from flask_wechat.emulator import EmulatorServer
+    from flask_wechat.emulator import DEFAULT_CALLBACK_DOMAINS, EmulatorServer, World
 
     # The emulator speaks plain http on loopback; oauthlib only allows that
     # when told to. Real WeChat is https, and real deployments never set this.
     os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
     port = int(os.environ.get("WECHAT_EMULATOR_PORT", "5051"))
-    emulator = EmulatorServer(port=port).start()
+    # Official-account authorize refuses a callback with a port; registering the demo's
+    # loopback host:port is the emulator's one leniency (WeChat needs 80/443).
+    site_port = os.environ.get("PORT", "5000")
+    domains = (*DEFAULT_CALLBACK_DOMAINS, f"127.0.0.1:{site_port}", f"localhost:{site_port}")
+    emulator = EmulatorServer(World(callback_domains=domains), port=port).start()
     app.config.update(emulator.config)
     app.extensions["wechat_emulator"] = emulator
     print(f" * WeChat emulator on {emulator.url} (no WECHAT_APP_ID set)")

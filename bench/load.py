@@ -44,6 +44,7 @@ import sys
 import tempfile
 import threading
 import time
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -322,10 +323,16 @@ def app_environment(emulator_url: str, database: str) -> dict[str, str]:
 
 
 def people_of(emulator_url: str) -> list[tuple[str, str]]:
-    """(key, nickname) of the emulator's test people, snapshot-mode ones left out."""
+    """(key, nickname as a page shows it) of the emulator's test people, snapshot-mode
+    ones left out. A page shows a nickname without the control characters WeChat has
+    sent in some (``WeChatProfile.nickname`` drops them)."""
     listed = requests.get(_on_loopback(f"{emulator_url}/_emulator/users"), timeout=TIMEOUT)
     listed.raise_for_status()
-    return [(u["key"], u["nickname"]) for u in listed.json()["users"] if not u["snapshot"]]
+    return [
+        (u["key"], "".join(c for c in u["nickname"] if unicodedata.category(c) != "Cc"))
+        for u in listed.json()["users"]
+        if not u["snapshot"]
+    ]
 
 
 def logged_errors(lines: Iterable[str]) -> int:

@@ -12,8 +12,10 @@ from .client import Token, WeChatClient, transport_errors
 
 #: Refresh this many seconds before WeChat's own expiry, so a call never races it.
 REFRESH_MARGIN = 60
-#: WeChat's "access_token expired".
-_EXPIRED = 42001
+#: WeChat's answers that a refresh cures: "access_token expired", and "invalid
+#: credential, access_token is invalid or not latest", which WeChat also gives
+#: transiently for a token it has just issued.
+_REFRESH_ON = frozenset({42001, 40001})
 
 
 class WeChatSession(OAuth2Session):
@@ -24,8 +26,10 @@ class WeChatSession(OAuth2Session):
 
         info = session.get("/sns/userinfo").json()
 
+    Responses decode as UTF-8 whatever WeChat's label says (``.text`` and
+    ``.json()``; see :class:`~flask_wechat.compliance.WeChatResponse`).
     When the access token has expired (or will within a minute), and once
-    more if WeChat answers 42001 anyway, the session refreshes it through
+    more if WeChat answers 42001 or 40001 anyway, the session refreshes it through
     ``/sns/oauth2/refresh_token`` and hands the new token to
     ``token_updater`` (the extension saves it to token storage). An expired
     refresh token raises :class:`~flask_wechat.errors.RefreshTokenExpired`.
@@ -52,7 +56,7 @@ class WeChatSession(OAuth2Session):
             self.refresh()
         with transport_errors():
             response = super().request(method, url, *args, **kwargs)
-        if _errcode(response) == _EXPIRED:
+        if _errcode(response) in _REFRESH_ON:
             self.refresh()
             with transport_errors():
                 response = super().request(method, url, *args, **kwargs)
@@ -71,6 +75,7 @@ def _errcode(response: Response) -> int | None:
     if len(response.content) > 512 or not response.content.startswith(b"{"):
         return None
     try:
-        return int(response.json().get("errcode") or 0)
+        errcode = response.json(strict=False).get("errcode")
     except (ValueError, AttributeError):
         return None
+    return errcode if isinstance(errcode, int) and not isinstance(errcode, bool) else None

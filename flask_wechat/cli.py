@@ -6,7 +6,8 @@
 
 It prints the callback URL and the domain to register with WeChat (授权回调域),
 then every problem it finds: a session cookie sent over plain http, a missing
-or guessable ``SECRET_KEY``, an http callback, a malformed app id or secret,
+or guessable ``SECRET_KEY``, an http callback, a callback with a port or an IP
+address (a problem with an official account, a warning without), a malformed app id or secret,
 the local emulator or ``OAUTHLIB_INSECURE_TRANSPORT`` in use. The exit code is
 1 when there is a problem (with ``--strict``, also when there is a warning).
 It never prints the app secret or the secret key.
@@ -77,6 +78,21 @@ def check_app(app: Flask, base_url: str | None = None) -> Report:
         problems.append(
             f"the callback host {report.callback_domain!r} is this machine: WeChat's "
             "callback domain must be the site's public host name"
+        )
+    odd = _port_or_address(parts)
+    if odd:
+        # Official-account authorize refuses a port and wants a domain; the website
+        # path registers a domain too.
+        (problems if settings.mp_app_id else warnings).append(
+            f"the callback URL has {odd}: the official account's authorize page refuses "
+            "it (a domain name on the default port only); serve the callback on 80/443 "
+            "under the registered domain"
+        )
+    if settings.mp_app_id and settings.scope == "snsapi_base":
+        warnings.append(
+            "WECHAT_SCOPE is snsapi_base with both apps configured: WeChat sends no unionid "
+            "for snsapi_base, so one person gets two ids (the unionid on the website, the "
+            "official account's openid inside WeChat); use snsapi_userinfo"
         )
 
     # -- the session that carries the state between authorize and callback ---
@@ -161,6 +177,21 @@ def _secret_key_problem(key: Any) -> str | None:
     if _PLACEHOLDER_RE.search(text):
         return f"SECRET_KEY looks like a placeholder, not a random key: {advice}"
     return None
+
+
+def _port_or_address(parts: Any) -> str:
+    """'a port (8443)', 'an IP address (203.0.113.7)', or '' for a plain domain."""
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port not in (None, {"http": 80, "https": 443}.get(parts.scheme)):
+        return f"a port ({port})"
+    try:
+        ipaddress.ip_address(parts.hostname or "")
+    except ValueError:
+        return ""
+    return f"an IP address ({parts.hostname})"
 
 
 def _is_local_host(host: str) -> bool:

@@ -8,25 +8,28 @@ pool of HTTP connections so sign-ins reuse kept-alive connections to WeChat.
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import requests
-from oauthlib.oauth2 import TokenExpiredError
+from oauthlib.oauth2 import OAuth2Error, TokenExpiredError
 from requests.adapters import HTTPAdapter
 from requests_oauthlib import OAuth2Session
 from urllib3.util.retry import Retry
 
-from .compliance import read_json, wechat_compliance_fix
+from .compliance import check_token, check_userinfo, read_json, wechat_compliance_fix
 from .errors import (
     AccessTokenExpired,
     BadResponse,
+    InvalidCredentials,
     RateLimited,
     RefreshTokenExpired,
     TokenError,
+    TokenRefused,
     UnavailableError,
 )
 from .profile import WeChatProfile
@@ -48,9 +51,12 @@ IN_WECHAT_SCOPES = ("snsapi_userinfo", "snsapi_base")
 Token = dict[str, Any]
 
 #: Read-only calls (userinfo, refresh, sns/auth) are tried once more after
-#: WeChat's "system busy" (-1), an unreadable answer or a timeout.
+#: WeChat's "system busy" (-1), an unreadable answer or a timeout, and userinfo
+#: after WeChat's transient 40001 (see :class:`~flask_wechat.errors.TokenRefused`).
 READ_RETRIES = 1
 RETRY_PAUSE = 0.2
+#: "invalid credential": a wrong secret on the exchange, a refused token elsewhere.
+_INVALID_CREDENTIAL = 40001
 
 
 class WeChatClient:
@@ -86,18 +92,32 @@ class WeChatClient:
         self._adapter = HTTPAdapter(
             pool_connections=1, pool_maxsize=pool_maxsize, max_retries=connect_once
         )
+        # The local emulator serves its avatars over http on its own origin: keep
+        # those while it is the configured WeChat (real avatars must be https).
+        self._avatar_origin = (
+            _origin(self.api_base_url) if _is_loopback(self.api_base_url) else None
+        )
 
     def __repr__(self) -> str:  # never show the secret
         return f"<WeChatClient app_id={self.app_id!r} api={self.api_base_url!r}>"
 
     # -- links the browser follows -------------------------------------------
 
-    def qrconnect_url(self, redirect_uri: str, state: str) -> str:
-        """The website-app QR page (desktop browsers), scope ``snsapi_login``."""
-        return self._authorize_link("/connect/qrconnect", redirect_uri, WEBSITE_SCOPE, state)
+    def qrconnect_url(self, redirect_uri: str, state: str, lang: str | None = None) -> str:
+        """The website-app QR page (desktop browsers), scope ``snsapi_login``.
+
+        ``lang="en"`` asks for WeChat's English page (qrconnect documents
+        ``lang=cn|en``, Chinese by default); it goes after ``state``.
+        """
+        extra = [("lang", "en")] if lang == "en" else []
+        return self._authorize_link("/connect/qrconnect", redirect_uri, WEBSITE_SCOPE, state, extra)
 
     def oauth2_authorize_url(self, redirect_uri: str, state: str, scope: str) -> str:
-        """Official-account web authorization, for pages inside WeChat's browser."""
+        """Official-account web authorization, for pages inside WeChat's browser.
+
+        Never with ``lang``: WeChat matches this link by pattern, and its pages
+        follow the phone's language.
+        """
         return self._authorize_link("/connect/oauth2/authorize", redirect_uri, scope, state)
 
     def qr_frame_url(
@@ -129,7 +149,14 @@ class WeChatClient:
         query = urlencode(params, quote_via=quote, safe="")
         return f"{self.open_base_url}/connect/qrconnect?{query}"
 
-    def _authorize_link(self, path: str, redirect_uri: str, scope: str, state: str) -> str:
+    def _authorize_link(
+        self,
+        path: str,
+        redirect_uri: str,
+        scope: str,
+        state: str,
+        extra: list[tuple[str, str]] | None = None,
+    ) -> str:
         # WeChat pattern-checks this link: parameters in exactly this order,
         # redirect_uri encoded once, and the #wechat_redirect fragment.
         query = urlencode(
@@ -139,6 +166,7 @@ class WeChatClient:
                 ("response_type", "code"),
                 ("scope", scope),
                 ("state", state),
+                *(extra or []),
             ],
             quote_via=quote,
             safe="",
@@ -182,6 +210,12 @@ class WeChatClient:
             # oauthlib warns when WeChat grants another scope than asked for;
             # WeChat's answer is what the token can do, so keep it.
             token = dict(getattr(changed, "token", None) or {})
+        except (OAuth2Error, ValueError) as error:
+            # The compliance fix checks WeChat's answer before oauthlib reads it;
+            # should oauthlib still object, the answer was not WeChat's JSON.
+            raise BadResponse(
+                f"WeChat's token answer was unreadable ({type(error).__name__})"
+            ) from None
         if not token.get("openid") or not token.get("access_token"):
             raise BadResponse("WeChat's token has no openid or access_token")
         # oauthlib turns WeChat's scope string into a list; keep WeChat's form.
@@ -212,15 +246,15 @@ class WeChatClient:
             "refresh_token": token["refresh_token"],
         }
         fresh = self._read(session, "/sns/oauth2/refresh_token", params=params, withhold_token=True)
-        if not fresh.get("access_token"):
-            raise BadResponse("WeChat's refreshed token has no access_token")
+        fresh = check_token({"openid": token.get("openid"), **fresh})
         return self._stamp({**token, "token_type": "Bearer", **fresh})
 
     def check_token(self, token: Token) -> bool:
         """Ask ``/sns/auth`` whether the access token still works.
 
-        ``False`` when WeChat says it is invalid or expired; other failures
-        (WeChat unavailable, bad credentials) raise.
+        ``False`` when WeChat says it is invalid or expired, 40001 included
+        (``sns/auth`` sends no secret, so that can only be the token); other
+        failures (WeChat unavailable or unreadable) raise.
         """
         params = {"access_token": token.get("access_token"), "openid": token.get("openid")}
         session = self.session()
@@ -228,23 +262,42 @@ class WeChatClient:
             self._read(session, "/sns/auth", params=params)
         except TokenError:
             return False
+        except InvalidCredentials as error:
+            if error.errcode != _INVALID_CREDENTIAL:
+                raise
+            return False
         return True
 
     def fetch_userinfo(self, token: Token, session: OAuth2Session | None = None) -> dict[str, Any]:
-        """``/sns/userinfo`` for the person the token belongs to."""
+        """``/sns/userinfo`` for the person the token belongs to.
+
+        WeChat's transient 40001 for a token it has just issued is retried once
+        with the same token; if it persists,
+        :class:`~flask_wechat.errors.TokenRefused` (try again later). A
+        malformed answer is :class:`~flask_wechat.errors.BadResponse`.
+        """
         if session is None:
             session = self.session(token=token)
         elif session.token.get("access_token") != token.get("access_token"):
             session.token = token
-        return self._read(session, "/sns/userinfo")
+        userinfo = self._read(session, "/sns/userinfo", token_refused=TokenRefused)
+        return check_userinfo(userinfo, token.get("openid"))
 
-    def _read(self, session: OAuth2Session, path: str, **kwargs: Any) -> dict[str, Any]:
+    def _read(
+        self,
+        session: OAuth2Session,
+        path: str,
+        token_refused: type[UnavailableError] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
         """GET one of WeChat's read-only APIs, once more if WeChat was busy or garbled.
 
         Only reads come through here. A code exchange is never retried once
         sent: WeChat may have used the code up before its answer was lost, and
         a retry would only get 40163 and hide the real failure. (Failures to
         connect at all are retried for every call by the connection pool.)
+        With ``token_refused``, WeChat's 40001 becomes that error and is retried
+        like "system busy".
         """
         for attempt in range(READ_RETRIES + 1):
             try:
@@ -252,7 +305,12 @@ class WeChatClient:
                     response = session.get(
                         f"{self.api_base_url}{path}", timeout=self.timeout, **kwargs
                     )
-                return read_json(response)
+                try:
+                    return read_json(response)
+                except InvalidCredentials as refused:
+                    if token_refused is None or refused.errcode != _INVALID_CREDENTIAL:
+                        raise
+                    raise token_refused(refused.errmsg, refused.errcode) from None
             except UnavailableError as error:
                 # A spent minute quota (45011) is not back in 0.2 s.
                 if attempt == READ_RETRIES or isinstance(error, RateLimited):
@@ -274,7 +332,24 @@ class WeChatClient:
         """The profile of the token's person; no call at all for ``snsapi_base``."""
         if set(str(token.get("scope", "")).replace(",", " ").split()) == {"snsapi_base"}:
             return WeChatProfile.from_token(token)
-        return WeChatProfile.from_userinfo(self.fetch_userinfo(token, session), token)
+        return WeChatProfile.from_userinfo(
+            self.fetch_userinfo(token, session), token, avatar_origin=self._avatar_origin
+        )
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @contextmanager

@@ -14,6 +14,7 @@ Flask::
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -23,26 +24,109 @@ from requests_oauthlib import OAuth2Session
 from .errors import BadResponse, error_for
 
 
+class WeChatResponse(Response):
+    """A :class:`requests.Response` that reads WeChat's bodies as WeChat writes them.
+
+    WeChat labels its JSON ``text/plain`` without a charset, so plain requests
+    decodes ``.text`` and ``.json()`` as ISO-8859-1 and garbles every Chinese
+    character and emoji. The bytes are always UTF-8: ``.text`` decodes them so
+    (an invalid byte becomes U+FFFD), and ``.json()`` also accepts the raw control
+    characters WeChat has sent inside nicknames (``strict=False`` by default).
+    """
+
+    def json(self, **kwargs: Any) -> Any:
+        kwargs.setdefault("strict", False)
+        return super().json(**kwargs)
+
+
+def as_wechat_response(response: Response, *args: Any, **kwargs: Any) -> Response:
+    """A requests ``response`` hook: WeChat's bodies are UTF-8 whatever the label."""
+    response.encoding = "utf-8"
+    if type(response) is Response:
+        response.__class__ = WeChatResponse
+    return response
+
+
 def read_json(response: Response) -> dict[str, Any]:
     """Parse a WeChat answer, raising the typed error it stands for.
 
     WeChat sends JSON labelled ``text/plain`` (so requests would guess
     ISO-8859-1 and garble Chinese nicknames): decode the bytes as UTF-8
-    whatever the header says. Errors arrive with HTTP 200 as
-    ``{"errcode": N, "errmsg": "..."}``; ``errcode`` 0 means success.
+    whatever the header says, an invalid byte becoming U+FFFD, and accept the
+    raw control characters WeChat has put inside nicknames. Errors arrive
+    with HTTP 200 as ``{"errcode": N, "errmsg": "..."}``; ``errcode`` 0 means
+    success. Anything else that is not WeChat's JSON object (an HTTP error, an
+    HTML page, an ``errcode`` that is not a number, an RFC 6749 ``error``) is
+    :class:`~flask_wechat.errors.BadResponse`.
     """
     if response.status_code != 200:
         raise BadResponse(f"WeChat answered HTTP {response.status_code}")
     try:
-        data = json.loads(response.content.decode("utf-8"))
+        data = json.loads(response.content.decode("utf-8", "replace"), strict=False)
     except ValueError:
         raise BadResponse("WeChat's answer is not JSON") from None
     if not isinstance(data, dict):
         raise BadResponse("WeChat's answer is not a JSON object")
-    errcode = data.get("errcode", 0)
-    if errcode:
-        raise error_for(int(errcode), str(data.get("errmsg", "")))
+    if "errcode" in data:
+        errcode = data["errcode"]
+        if isinstance(errcode, bool) or not isinstance(errcode, int):
+            raise BadResponse("WeChat's errcode is not a number")
+        if errcode:
+            errmsg = data.get("errmsg")
+            raise error_for(errcode, errmsg if isinstance(errmsg, str) else "")
+    if "error" in data:  # RFC 6749's error shape is not WeChat's
+        raise BadResponse("WeChat answered with an OAuth 'error' instead of an errcode")
     return data
+
+
+#: Token fields and the JSON type WeChat gives each (``None``: may be absent).
+_TOKEN_STRINGS = ("access_token", "openid")
+_OPTIONAL_STRINGS = ("refresh_token", "scope", "unionid")
+
+
+def check_token(token: Mapping[str, Any]) -> dict[str, Any]:
+    """Check the fields of a token answer (exchange or refresh); return a copy.
+
+    ``access_token`` and ``openid`` are non-empty strings; ``refresh_token``,
+    ``scope`` and ``unionid`` are strings when present; ``expires_in`` is a
+    positive whole number (a string of digits is read as one); a ``token_type``,
+    which WeChat never sends, must be ``bearer``. Anything else is
+    :class:`~flask_wechat.errors.BadResponse`.
+    """
+    token = dict(token)
+    for name in _TOKEN_STRINGS:
+        if not isinstance(token.get(name), str) or not token[name]:
+            raise BadResponse(f"WeChat's token has no {name}")
+    for name in _OPTIONAL_STRINGS:
+        if name in token and not isinstance(token[name], str):
+            raise BadResponse(f"WeChat's token has a {name} that is not a string")
+    if "expires_in" in token:
+        lifetime = token["expires_in"]
+        if isinstance(lifetime, str) and lifetime.isascii() and lifetime.isdigit():
+            lifetime = int(lifetime)
+        if isinstance(lifetime, bool) or not isinstance(lifetime, int) or lifetime <= 0:
+            raise BadResponse("WeChat's token has an expires_in that is not a lifetime")
+        token["expires_in"] = lifetime
+    token_type = token.get("token_type", "Bearer")
+    if not isinstance(token_type, str) or token_type.lower() != "bearer":
+        raise BadResponse("WeChat's token has a token_type other than bearer")
+    return token
+
+
+def check_userinfo(userinfo: Mapping[str, Any], openid: str | None) -> dict[str, Any]:
+    """Check a ``/sns/userinfo`` answer for the person ``openid``; return it.
+
+    ``openid``, ``nickname``, ``headimgurl`` and ``unionid`` are strings (or
+    absent, or null), and the openid is the token's: anything else is
+    :class:`~flask_wechat.errors.BadResponse`.
+    """
+    for name in ("openid", "nickname", "headimgurl", "unionid"):
+        value = userinfo.get(name)
+        if value is not None and not isinstance(value, str):
+            raise BadResponse(f"WeChat's userinfo has a {name} that is not a string")
+    if openid and userinfo.get("openid") and userinfo["openid"] != openid:
+        raise BadResponse("WeChat's userinfo is for another openid than the token's")
+    return dict(userinfo)
 
 
 def wechat_compliance_fix(session: OAuth2Session) -> OAuth2Session:
@@ -53,8 +137,13 @@ def wechat_compliance_fix(session: OAuth2Session) -> OAuth2Session:
       ``redirect_uri``; the refresh request sends ``appid`` and no secret;
     * an ``{"errcode", "errmsg"}`` body becomes a typed
       :class:`~flask_wechat.WeChatError` instead of oauthlib's puzzling
-      "Missing access token parameter";
+      "Missing access token parameter", and a malformed token answer a
+      :class:`~flask_wechat.errors.BadResponse` instead of whatever oauthlib
+      would raise on it;
     * the token gets the ``token_type`` WeChat leaves out;
+    * every response decodes as UTF-8 whatever its label
+      (:class:`WeChatResponse`), so ``session.get(...).json()`` reads Chinese
+      nicknames and emoji;
     * API calls carry ``access_token`` and the ``openid`` WeChat wants beside
       it in the query string, not in an ``Authorization`` header.
     """
@@ -74,16 +163,19 @@ def wechat_compliance_fix(session: OAuth2Session) -> OAuth2Session:
     def _refresh_request(url: str, headers: dict, body: str) -> tuple:
         # requests-oauthlib always POSTs a refresh; WeChat reads the query,
         # so move the fields there and leave the body empty.
+        # requests-oauthlib's refresh body has no client_id unless the caller
+        # passes one: WeChat needs the appid, so take the session's. A secret the
+        # caller passes (client_secret=...) is dropped with the body.
         sent = dict(parse_qsl(body))
         query = {
-            "appid": sent.get("client_id") or sent.get("appid"),
+            "appid": sent.get("client_id") or sent.get("appid") or session.client_id,
             "grant_type": "refresh_token",
             "refresh_token": sent.get("refresh_token"),
         }
         return _with_query(url, query), headers, ""
 
     def _token_response(response: Response) -> Response:
-        token = read_json(response)
+        token = check_token(read_json(response))
         token.setdefault("token_type", "Bearer")
         response._content = json.dumps(token).encode()
         return response
@@ -100,6 +192,8 @@ def wechat_compliance_fix(session: OAuth2Session) -> OAuth2Session:
     session.register_compliance_hook("access_token_response", _token_response)
     session.register_compliance_hook("refresh_token_response", _token_response)
     session.register_compliance_hook("protected_request", _openid_beside_token)
+    if as_wechat_response not in session.hooks["response"]:
+        session.hooks["response"].append(as_wechat_response)
     return session
 
 

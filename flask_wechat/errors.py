@@ -226,6 +226,17 @@ class RateLimited(UnavailableError):
     hint = "WeChat's per-minute API quota for this app is used up; it resets within a minute"
 
 
+class TokenRefused(SystemBusy):
+    """WeChat refused an access token it has just issued (40001 from ``sns/userinfo``).
+
+    Developers keep reporting it: right after the exchange, userinfo answers
+    "invalid credential, access_token is invalid or not latest" while
+    ``sns/auth`` accepts the same token, and a retry usually succeeds. It is
+    WeChat's hiccup, not the site's secret (userinfo sends none), so the client
+    retries once and then asks the person to try again.
+    """
+
+
 class BadResponse(UnavailableError):
     """WeChat answered with something that is not the JSON it documents."""
 

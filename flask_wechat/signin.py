@@ -167,13 +167,20 @@ def choose_path(state: WeChatState) -> str:
     raise UnsupportedBrowser("inside WeChat without an official account configured")
 
 
-def authorize_url(state: WeChatState, path: str, redirect_uri: str, pending_state: str) -> str:
-    """Where ``/authorize`` sends the browser for ``path``."""
+def authorize_url(
+    state: WeChatState,
+    path: str,
+    redirect_uri: str,
+    pending_state: str,
+    lang: str | None = None,
+) -> str:
+    """Where ``/authorize`` sends the browser for ``path``; ``lang="en"`` asks for
+    WeChat's English QR page (the official-account link never takes it)."""
     if path == OFFICIAL_ACCOUNT:
         return state.clients[OFFICIAL_ACCOUNT].oauth2_authorize_url(
             redirect_uri, pending_state, state.settings.scope
         )
-    return state.clients[WEBSITE].qrconnect_url(redirect_uri, pending_state)
+    return state.clients[WEBSITE].qrconnect_url(redirect_uri, pending_state, lang)
 
 
 def sign_in(state: WeChatState, path: str, code: str) -> Any:

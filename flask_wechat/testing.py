@@ -128,18 +128,33 @@ def _wechat_emulator_server() -> Iterator[EmulatorServer]:
 
 @pytest.fixture
 def wechat_emulator(
-    _wechat_emulator_server: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+    _wechat_emulator_server: EmulatorServer,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> Iterator[EmulatorHandle]:
     """The local WeChat emulator on a loopback port, reset for this test.
+
+    The emulator is as harsh as WeChat (see :class:`~flask_wechat.emulator.World`):
+    one fresh token in a few meets a transient 40001 on its first userinfo call.
+    Which ones is seeded with the test's id, so a test meets the same answers on
+    every run, whatever else runs. A test that needs a kind WeChat says so with
+    ``@pytest.mark.kind_wechat`` (or ``wechat_emulator.world.userinfo_40001_one_in = 0``).
 
     Also sets ``OAUTHLIB_INSECURE_TRANSPORT`` for the test, since the emulator
     speaks plain http on loopback (real WeChat is https).
     """
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    _wechat_emulator_server.world.reset()
+    _wechat_emulator_server.world.reset(seed=request.node.nodeid)
+    if request.node.get_closest_marker("kind_wechat"):
+        _wechat_emulator_server.world.userinfo_40001_one_in = 0
     yield EmulatorHandle(_wechat_emulator_server)
     _wechat_emulator_server.world.reset()
 
 
 def pytest_configure(config: Any) -> None:
     config.addinivalue_line("markers", "browser: drives a real Chromium (needs /usr/bin/chromium)")
+    config.addinivalue_line(
+        "markers",
+        "kind_wechat: the wechat_emulator fixture without WeChat's transient 40001 on "
+        "userinfo (for a test that counts calls or reads a first answer)",
+    )

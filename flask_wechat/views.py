@@ -164,8 +164,9 @@ def authorize() -> Response:
     pending_state = state.mint(
         session, _next_arg(), path, app_state.settings.state_max_age, state.cookie_fits
     )
+    lang = "en" if select_locale() == "en" else None  # WeChat's QR page: cn or en
     callback_url = url_for(".callback", _external=True)
-    return redirect(signin.authorize_url(app_state, path, callback_url, pending_state))
+    return redirect(signin.authorize_url(app_state, path, callback_url, pending_state, lang))
 
 
 @blueprint.get("/callback")

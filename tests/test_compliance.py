@@ -38,6 +38,7 @@ def _fetch(session, emulator, code, secret=WEBSITE_APP_SECRET):
     )
 
 
+@pytest.mark.kind_wechat  # reads userinfo's first answer without a retry
 def test_plain_session_fetches_token_and_userinfo(wechat_emulator, code):
     session = _session()
     token = _fetch(session, wechat_emulator, code)

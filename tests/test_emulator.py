@@ -19,22 +19,33 @@ from flask_wechat.emulator import (
     MP_APP_SECRET,
     OFFICIAL_ACCOUNT,
     OPEN_ACCOUNT,
+    USER_BAD_BYTE,
+    USER_CONTROL_CHAR,
     USER_HANMEIMEI,
+    USER_HTTP_AVATAR,
     USER_LILEI,
     USER_NO_AVATAR,
     USER_SNAPSHOT,
+    USERINFO_40001_ONE_IN,
     WEBSITE_APP_ID,
     WEBSITE_APP_SECRET,
+    WECHAT_IMAGE_URL,
     App,
     EmulatorServer,
     World,
     make_openid,
     make_unionid,
 )
+from flask_wechat.emulator import WeChatError as EmulatorError
 
 CALLBACK = "http://127.0.0.1:5000/auth/wechat/callback"
-RID_RE = re.compile(r", rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$")
+#: Official-account authorize refuses a port: its sites are on the default one.
+MP_CALLBACK = "http://127.0.0.1/auth/wechat/callback"
+_RID = r"[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}"
+#: WeChat's request-id suffixes: ", rid: …", " rid: …", " hints: [ req_id: … ]".
+RID_RE = re.compile(rf"(?:, rid: {_RID}| rid: {_RID}| hints: \[ req_id: {_RID} \])$")
 JSON_UTF8 = "application/json; encoding=utf-8"
+TEXT_PLAIN = "text/plain"
 
 
 # -- fixtures and helpers ---------------------------------------------------------------
@@ -47,9 +58,12 @@ def shared_server():
 
 
 @pytest.fixture()
-def emu(shared_server):
-    """The shared server with its world back in the seeded state."""
+def emu(shared_server, request):
+    """The shared server with its world back in the seeded state (as harsh as WeChat;
+    ``@pytest.mark.kind_wechat`` turns off the transient 40001 on userinfo)."""
     shared_server.world.reset()
+    if request.node.get_closest_marker("kind_wechat"):
+        shared_server.world.userinfo_40001_one_in = 0
     return shared_server
 
 
@@ -74,7 +88,7 @@ def qr_params(**overrides):
 def mp_params(**overrides):
     params = {
         "appid": MP_APP_ID,
-        "redirect_uri": CALLBACK,
+        "redirect_uri": MP_CALLBACK,
         "response_type": "code",
         "scope": "snsapi_userinfo",
         "state": "s2",
@@ -87,6 +101,15 @@ def confirm(http, emu, flow="qrconnect", action="confirm", user=USER_LILEI, **ov
     params = qr_params(**overrides) if flow == "qrconnect" else mp_params(**overrides)
     form = {"flow": flow, "action": action, "user": user, **params}
     return http.post(f"{emu.url}/connect/confirm", data=form, allow_redirects=False)
+
+
+def wechat_json(response) -> dict:
+    """What a WeChat client must do: UTF-8 whatever the label, control characters allowed."""
+    return wechat_json_bytes(response.content)
+
+
+def wechat_json_bytes(raw: bytes) -> dict:
+    return json.loads(raw.decode("utf-8", "replace"), strict=False)
 
 
 def code_from(response) -> str:
@@ -131,7 +154,7 @@ def assert_errcode(response, errcode: int, text: str | None = None) -> None:
     assert body["errcode"] == errcode, body
     assert RID_RE.search(body["errmsg"]), body
     if text is not None:
-        assert body["errmsg"].startswith(text + ", rid: "), body
+        assert body["errmsg"][: -len(RID_RE.search(body["errmsg"]).group())] == text, body
     assert set(body) == {"errcode", "errmsg"}
 
 
@@ -363,7 +386,7 @@ def test_oauth2_snsapi_userinfo_asks_consent(emu, http):
     allowed = confirm(http, emu, flow="oauth2", user=USER_HANMEIMEI, state="z9")
     assert parse_qs(urlsplit(allowed.headers["Location"]).query)["state"] == ["z9"]
     denied = confirm(http, emu, flow="oauth2", action="deny", state="z9")
-    assert denied.headers["Location"] == CALLBACK + "?state=z9"
+    assert denied.headers["Location"] == MP_CALLBACK + "?state=z9"
 
 
 @pytest.mark.parametrize(
@@ -491,15 +514,18 @@ def test_unionid_shared_across_bound_apps_openid_differs(emu, http):
     assert mp["scope"] == "snsapi_userinfo"
 
 
+@pytest.mark.kind_wechat  # reads userinfo's first answer
 def test_unbound_app_gets_no_unionid(emu, http):
     emu.world.add_app(App("wx00000000000000aa", "a" * 32, "website", ("127.0.0.1",), None))
     response = confirm(http, emu, appid="wx00000000000000aa")
     body = exchange(http, emu, code_from(response), "wx00000000000000aa", "a" * 32).json()
     assert "openid" in body and "unionid" not in body
-    info = http.get(
-        f"{emu.url}/sns/userinfo",
-        params={"access_token": body["access_token"], "openid": body["openid"]},
-    ).json()
+    info = wechat_json(
+        http.get(
+            f"{emu.url}/sns/userinfo",
+            params={"access_token": body["access_token"], "openid": body["openid"]},
+        )
+    )
     assert info["nickname"] == "李雷" and "unionid" not in info
 
 
@@ -529,7 +555,7 @@ def check(http, emu, access_token, openid):
 def test_refresh_extends_a_live_token_and_replaces_an_expired_one(emu, http):
     token = token_for(http, emu)
     response = refresh(http, emu, token["refresh_token"])
-    assert response.headers["Content-Type"] == JSON_UTF8
+    assert response.headers["Content-Type"] == TEXT_PLAIN
     body = response.json()
     assert set(body) == {"access_token", "expires_in", "refresh_token", "openid", "scope"}
     assert body["access_token"] == token["access_token"]  # unexpired: same, extended
@@ -559,7 +585,7 @@ def test_refresh_extends_a_live_token_and_replaces_an_expired_one(emu, http):
 def test_refresh_errors(emu, http, overrides, errcode, text):
     args = {"refresh_token": token_for(http, emu)["refresh_token"], **overrides}
     response = refresh(http, emu, args.pop("refresh_token"), **args)
-    assert response.headers["Content-Type"] == JSON_UTF8
+    assert response.headers["Content-Type"] == TEXT_PLAIN
     assert_errcode(response, errcode, text)
 
 
@@ -593,24 +619,27 @@ def userinfo(http, emu, token, **params):
     return http.get(f"{emu.url}/sns/userinfo", params=query)
 
 
+@pytest.mark.kind_wechat  # reads userinfo's first answer
 def test_userinfo_profile_with_emoji(emu, http):
     token = token_for(http, emu, USER_HANMEIMEI)
     response = userinfo(http, emu, token, lang="zh_CN")
-    assert response.headers["Content-Type"] == JSON_UTF8
+    assert response.headers["Content-Type"] == TEXT_PLAIN  # no charset, as WeChat sends it
     raw = response.content
     assert "Han Meimei 🐼".encode() in raw and b"\\u" not in raw  # not ASCII-escaped
     body = json.loads(raw.decode("utf-8"))
-    assert list(body) == [
+    assert list(body) == [  # WeChat's order, with the "language" it still sends
         "openid",
         "nickname",
         "sex",
-        "province",
+        "language",
         "city",
+        "province",
         "country",
         "headimgurl",
         "privilege",
         "unionid",
     ]
+    assert body["language"] == ""
     assert body["nickname"] == "Han Meimei 🐼"
     assert body["sex"] == 0 and body["province"] == body["city"] == body["country"] == ""
     assert body["privilege"] == [] and body["openid"] == token["openid"]
@@ -619,17 +648,23 @@ def test_userinfo_profile_with_emoji(emu, http):
     avatar = http.get(body["headimgurl"])
     assert avatar.status_code == 200 and avatar.headers["Content-Type"].startswith("image/svg+xml")
     assert avatar.text.startswith("<svg") and ">H</text>" in avatar.text
-    assert userinfo(http, emu, token, lang="en").json()["nickname"] == "Han Meimei 🐼"
+    assert wechat_json(userinfo(http, emu, token, lang="en"))["nickname"] == "Han Meimei 🐼"
 
 
+@pytest.mark.kind_wechat  # reads userinfo's first answer
 def test_userinfo_chinese_nickname_and_special_people(emu, http):
-    assert userinfo(http, emu, token_for(http, emu, USER_LILEI)).json()["nickname"] == "李雷"
-    snapshot = userinfo(http, emu, token_for(http, emu, USER_SNAPSHOT, app="mp")).json()
+    lilei = wechat_json(userinfo(http, emu, token_for(http, emu, USER_LILEI)))
+    assert lilei["nickname"] == "李雷"
+    snapshot = wechat_json(userinfo(http, emu, token_for(http, emu, USER_SNAPSHOT)))
     assert snapshot["nickname"] == "微信用户"
-    no_avatar = userinfo(http, emu, token_for(http, emu, USER_NO_AVATAR)).json()
+    # On the official-account path a snapshot-mode token is refused, as WeChat has done.
+    snapshot_mp = userinfo(http, emu, token_for(http, emu, USER_SNAPSHOT, app="mp"))
+    assert_errcode(snapshot_mp, 48001, "api unauthorized")
+    no_avatar = wechat_json(userinfo(http, emu, token_for(http, emu, USER_NO_AVATAR)))
     assert no_avatar["headimgurl"] == ""
 
 
+@pytest.mark.kind_wechat  # reads userinfo's first answer
 def test_userinfo_errors(emu, http):
     token = token_for(http, emu)
     assert_errcode(userinfo(http, emu, token, access_token=None), 41001)
@@ -653,6 +688,289 @@ def test_avatar_unknown_size_or_person(emu, http):
     assert http.get(f"{emu.url}/mmopen/nobody/132").status_code == 404
 
 
+# -- authorize rules as WeChat's --------------------------------------------------------
+
+
+def authorize(http, emu, query, **headers):
+    """GET oauth2/authorize with ``query`` (pairs, in the order given)."""
+    url = f"{emu.url}/connect/oauth2/authorize?" + "&".join(
+        f"{k}={quote(v, safe='')}" for k, v in query
+    )
+    return http.get(url, headers=headers, allow_redirects=False)
+
+
+@pytest.mark.parametrize(
+    "redirect_uri",
+    ["http://127.0.0.1:5000/cb", "https://localhost:8443/cb", "http://localhost:81/cb"],
+)
+def test_oauth2_refuses_a_port_unless_that_host_port_is_registered(emu, http, redirect_uri):
+    response = authorize(http, emu, list(mp_params(redirect_uri=redirect_uri).items()))
+    assert_error_page(response, "redirect_uri_domain", 10003, "redirect_uri 参数错误")
+    host_port = urlsplit(redirect_uri).netloc
+    emu.world.add_callback_domain(host_port)
+    response = authorize(http, emu, list(mp_params(redirect_uri=redirect_uri).items()))
+    assert response.status_code == 200 and "X-Emulator-Error" not in response.headers
+    # Registering one port allows that port only.
+    other = redirect_uri.replace(host_port, host_port.split(":")[0] + ":6000")
+    response = authorize(http, emu, list(mp_params(redirect_uri=other).items()))
+    assert_error_page(response, "redirect_uri_domain", 10003, "redirect_uri 参数错误")
+
+
+@pytest.mark.parametrize(
+    "redirect_uri", ["http://127.0.0.1:80/cb", "https://localhost:443/cb", "http://localhost/cb"]
+)
+def test_oauth2_accepts_the_default_ports(emu, http, redirect_uri):
+    response = authorize(http, emu, list(mp_params(redirect_uri=redirect_uri).items()))
+    assert response.status_code == 200 and "X-Emulator-Error" not in response.headers
+
+
+def test_qrconnect_takes_any_port_on_a_registered_host(emu, http):
+    response = http.get(f"{emu.url}/connect/qrconnect", params=qr_params())  # :5000
+    assert response.status_code == 200 and "X-Emulator-Error" not in response.headers
+
+
+@pytest.mark.parametrize("flow", ["qrconnect", "oauth2"])
+def test_a_redirect_uri_on_another_domain_is_refused(emu, http, flow):
+    other = "https://www.example.com/wechat/callback"
+    if flow == "oauth2":
+        response = authorize(http, emu, list(mp_params(redirect_uri=other).items()))
+    else:
+        params = qr_params(redirect_uri=other)
+        response = http.get(f"{emu.url}/connect/qrconnect", params=params)
+    assert_error_page(response, "redirect_uri_domain", 10003, "redirect_uri 参数错误")
+    emu.world.add_callback_domain("www.example.com")
+    if flow == "oauth2":
+        response = authorize(http, emu, list(mp_params(redirect_uri=other).items()))
+    else:
+        response = http.get(f"{emu.url}/connect/qrconnect", params=params)
+    assert response.status_code == 200 and "X-Emulator-Error" not in response.headers
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        ["redirect_uri", "appid", "response_type", "scope", "state"],
+        ["appid", "redirect_uri", "scope", "response_type", "state"],
+        ["state", "appid", "redirect_uri", "response_type", "scope"],
+        ["emulator_user", "appid", "redirect_uri", "response_type", "scope", "state"],
+    ],
+)
+def test_oauth2_refuses_parameters_out_of_order(emu, http, order):
+    params = mp_params(emulator_user=USER_LILEI)
+    response = authorize(http, emu, [(name, params[name]) for name in order])
+    assert_error_page(response, "link_pattern", None, "链接参数顺序错误")
+
+
+def test_oauth2_accepts_the_documented_order_with_extras_after_it(emu, http):
+    params = mp_params(emulator_user=USER_LILEI)
+    order = ["appid", "redirect_uri", "response_type", "scope", "state", "emulator_user"]
+    response = authorize(http, emu, [(name, params[name]) for name in order])
+    assert response.status_code == 200 and "X-Emulator-Error" not in response.headers
+
+
+@pytest.mark.parametrize(
+    "accept_language, english",
+    [
+        ("en-US,en;q=0.9", True),
+        ("zh-CN,zh;q=0.9,en;q=0.5", False),
+        ("zh-TW", False),
+        ("fr-FR,en;q=0.5", True),
+        (None, False),
+    ],
+)
+def test_the_consent_page_follows_the_phones_language(emu, http, accept_language, english):
+    headers = {"Accept-Language": accept_language} if accept_language else {}
+    response = authorize(http, emu, list(mp_params().items()), **headers)
+    html = response.text
+    if english:
+        assert '<html lang="en">' in html and ">Allow<" in html and ">Deny<" in html
+    else:
+        assert '<html lang="zh-CN">' in html and ">允许<" in html and ">拒绝<" in html
+
+
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _without_nicknames(html: str, emu) -> str:
+    """What a person reads on the page, less the test people's (Chinese) names."""
+    html = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
+    for user in emu.world.users:
+        html = html.replace(user.label, "")
+    return html
+
+
+@pytest.mark.parametrize("page", ["qrconnect", "embedded", "consent", "error"])
+def test_every_string_of_the_english_pages_is_english(emu, http, page):
+    if page == "qrconnect":
+        response = http.get(f"{emu.url}/connect/qrconnect", params=qr_params(lang="en"))
+    elif page == "embedded":
+        params = qr_params(lang="en", login_type="jssdk", self_redirect="false")
+        response = http.get(f"{emu.url}/connect/qrconnect", params=params)
+    elif page == "consent":
+        response = authorize(http, emu, list(mp_params().items()), **{"Accept-Language": "en"})
+    else:
+        response = http.get(f"{emu.url}/connect/qrconnect", params=qr_params(lang="en", scope="x"))
+    assert '<html lang="en">' in response.text
+    assert not _CJK.findall(_without_nicknames(response.text, emu)), page
+
+
+def test_both_languages_have_every_string():
+    from flask_wechat.emulator.connect import PAGE_ERRORS, TEXT
+
+    assert set(TEXT["cn"]) == set(TEXT["en"])
+    for key in TEXT["cn"]:
+        assert TEXT["cn"][key] and TEXT["en"][key] and TEXT["cn"][key] != TEXT["en"][key], key
+    for slug, (_code, chinese, english) in PAGE_ERRORS.items():
+        assert _CJK.search(chinese) and not _CJK.search(english), slug
+
+
+@pytest.mark.kind_wechat  # reads userinfo's first answer
+def test_snapshot_users_get_48001_from_userinfo_on_the_official_account(emu, http):
+    token = token_for(http, emu, USER_SNAPSHOT, app="mp")
+    assert token["is_snapshotuser"] == 1
+    assert_errcode(userinfo(http, emu, token), 48001, "api unauthorized")
+    # The same person on the website path is no snapshot user.
+    assert wechat_json(userinfo(http, emu, token_for(http, emu, USER_SNAPSHOT)))["nickname"]
+
+
+# -- WeChat as it really answers (the realistic defaults) --------------------------------
+
+
+@pytest.mark.kind_wechat  # reads userinfo's first answer
+def test_labels_as_wechat_sends_them(emu, http):
+    token = token_for(http, emu)
+    assert exchange(http, emu, "nope").headers["Content-Type"] == TEXT_PLAIN
+    assert refresh(http, emu, token["refresh_token"]).headers["Content-Type"] == TEXT_PLAIN
+    assert userinfo(http, emu, token).headers["Content-Type"] == TEXT_PLAIN
+    assert userinfo(http, emu, token, openid="x").headers["Content-Type"] == TEXT_PLAIN
+    check_answer = check(http, emu, token["access_token"], token["openid"])
+    assert check_answer.headers["Content-Type"] == JSON_UTF8
+    # What a client that trusts the label gets: ISO-8859-1 mojibake.
+    garbled = userinfo(http, emu, token).json()["nickname"]
+    assert garbled == "李雷".encode().decode("latin-1") != "李雷"
+
+
+def test_errmsg_suffixes_vary_like_wechats(emu, http):
+    seen = set()
+    for _ in range(30):
+        body = json.loads(check(http, emu, "bogus", "o").content)
+        match = RID_RE.search(body["errmsg"])
+        assert match and body["errmsg"][: match.start()] == "invalid access_token", body
+        seen.add(match.group().split(":")[0])
+    assert seen == {", rid", " rid", " hints"}
+
+
+@pytest.mark.kind_wechat  # reads userinfo's first answer
+def test_nickname_with_a_raw_control_character(emu, http):
+    raw = userinfo(http, emu, token_for(http, emu, USER_CONTROL_CHAR)).content
+    assert '"nickname":"小明\b"'.encode() in raw  # the byte 0x08 itself, not \\b
+    with pytest.raises(ValueError):
+        json.loads(raw.decode("utf-8"))  # strict JSON refuses it
+    assert json.loads(raw.decode("utf-8"), strict=False)["nickname"] == "小明\b"
+
+
+@pytest.mark.kind_wechat  # reads userinfo's first answer
+def test_nickname_with_an_invalid_utf8_byte(emu, http):
+    raw = userinfo(http, emu, token_for(http, emu, USER_BAD_BYTE)).content
+    assert '"nickname":"李娜'.encode() + b'\xff"' in raw
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    assert wechat_json_bytes(raw)["nickname"] == "李娜\ufffd"
+
+
+@pytest.mark.kind_wechat  # reads userinfo's first answer
+def test_avatars_http_on_wechats_image_host_and_none(emu, http):
+    http_avatar = wechat_json(userinfo(http, emu, token_for(http, emu, USER_HTTP_AVATAR)))
+    assert http_avatar["headimgurl"] == WECHAT_IMAGE_URL
+    assert WECHAT_IMAGE_URL.startswith("http://thirdwx.qlogo.cn/mmopen/")
+    assert WECHAT_IMAGE_URL.endswith("/132")
+    none = wechat_json(userinfo(http, emu, token_for(http, emu, USER_NO_AVATAR)))
+    assert none["headimgurl"] == ""
+
+
+def test_transient_40001_once_per_token_and_sns_auth_accepts_it(emu, http):
+    emu.world.userinfo_40001_one_in = 1  # every fresh token meets it
+    token = token_for(http, emu)
+    assert check(http, emu, token["access_token"], token["openid"]).json()["errcode"] == 0
+    assert_errcode(
+        userinfo(http, emu, token),
+        40001,
+        "invalid credential, access_token is invalid or not latest",
+    )
+    for _ in range(3):  # never twice for the same token
+        assert wechat_json(userinfo(http, emu, token))["openid"] == token["openid"]
+    # A refreshed token is not fresh from an exchange: no hiccup.
+    emu.world.advance(7201)
+    renewed = refresh(http, emu, token["refresh_token"]).json()
+    assert wechat_json(userinfo(http, emu, renewed))["openid"] == token["openid"]
+
+
+def _hiccups(world, tokens: int) -> list[bool]:
+    """For each of ``tokens`` fresh tokens: whether its first userinfo call met 40001."""
+    met = []
+    for _ in range(tokens):
+        code = world.issue_code(WEBSITE_APP_ID, USER_LILEI, "snsapi_login")
+        token = world.exchange_code(WEBSITE_APP_ID, WEBSITE_APP_SECRET, code, "authorization_code")
+        try:
+            world.userinfo(token["access_token"], token["openid"], "http://127.0.0.1/")
+            met.append(False)
+        except EmulatorError as error:
+            assert error.errcode == 40001
+            met.append(True)
+            world.userinfo(token["access_token"], token["openid"], "http://127.0.0.1/")
+    return met
+
+
+def test_transient_40001_is_seeded_and_met_regularly_by_default():
+    assert USERINFO_40001_ONE_IN == 4
+    first = _hiccups(World(seed="a test id"), 200)
+    assert first == _hiccups(World(seed="a test id"), 200)  # the same every run
+    assert first != _hiccups(World(seed="another test id"), 200)
+    assert 25 <= sum(first) <= 75  # about one in four
+    assert not any(_hiccups(World(seed="a test id", userinfo_40001_one_in=0), 50))
+    world = World(seed="x")
+    world.userinfo_40001_one_in = 0
+    world.reset()  # reset brings the constructor's realism back
+    assert world.userinfo_40001_one_in == USERINFO_40001_ONE_IN
+    with pytest.raises(ValueError):
+        World(userinfo_40001_one_in=-1)
+
+
+def test_realism_control_api(emu, http):
+    control = f"{emu.url}/_emulator"
+    assert http.get(f"{control}/realism").json() == {"userinfo_40001_one_in": 4}
+    answer = http.post(f"{control}/realism", json={"userinfo_40001_one_in": 0})
+    assert answer.json() == {"userinfo_40001_one_in": 0}
+    assert emu.world.userinfo_40001_one_in == 0
+    for bad in (-1, 1.5, "2", None, True):
+        response = http.post(f"{control}/realism", json={"userinfo_40001_one_in": bad})
+        assert response.status_code == 400, bad
+    assert http.post(f"{control}/reset", json={"seed": "s"}).json() == {"ok": True}
+    assert emu.world.userinfo_40001_one_in == 4
+    assert http.post(f"{control}/reset", json={"seed": [1]}).status_code == 400
+
+
+def test_a_posted_refresh_is_answered_like_the_get_and_logged(emu, http):
+    token = token_for(http, emu)
+    emu.world.clear_requests()
+    form = {"appid": WEBSITE_APP_ID, "grant_type": "refresh_token"}
+    form["refresh_token"] = token["refresh_token"]
+    response = http.post(f"{emu.url}/sns/oauth2/refresh_token", data=form)
+    assert response.headers["Content-Type"] == TEXT_PLAIN
+    assert response.json()["access_token"] == token["access_token"]
+    (logged,) = emu.world.requests
+    assert (logged["method"], logged["query"]) == ("POST", [])
+    assert dict(logged["form"]) == form  # what the client put in the body, for tests
+
+
+@pytest.mark.kind_wechat  # reads a first answer
+def test_a_scripted_malformed_body(emu, http):
+    add_fault(http, emu, path="/sns/oauth2/access_token", kind="body", body='{"errcode":"x"}')
+    response = exchange(http, emu, qr_code(http, emu))
+    assert response.content == b'{"errcode":"x"}'
+    assert response.headers["Content-Type"] == TEXT_PLAIN
+
+
 def test_non_get_methods_are_refused(emu, http):
     response = http.post(f"{emu.url}/sns/oauth2/access_token", data={"appid": WEBSITE_APP_ID})
     assert response.status_code == 405
@@ -667,6 +985,7 @@ def add_fault(http, emu, **fault):
     return response.json()["fault"]
 
 
+@pytest.mark.kind_wechat  # reads userinfo's first answer
 def test_fault_errcode_then_normal(emu, http):
     token = token_for(http, emu)
     add_fault(http, emu, path="/sns/userinfo", kind="errcode", errcode=-1)
@@ -674,6 +993,7 @@ def test_fault_errcode_then_normal(emu, http):
     assert userinfo(http, emu, token).json()["openid"] == token["openid"]
 
 
+@pytest.mark.kind_wechat  # reads userinfo's first answer
 def test_fault_http_status_repeats_times(emu, http):
     token = token_for(http, emu)
     add_fault(http, emu, path="/sns/userinfo", kind="http_status", status=502, times=2)
@@ -706,6 +1026,7 @@ def test_fault_truncated_body_still_consumes_the_code(emu, http):
     assert_errcode(exchange(http, emu, code), 40163)
 
 
+@pytest.mark.kind_wechat  # reads userinfo's first answer
 def test_fault_delay(emu, http):
     token = token_for(http, emu)
     add_fault(http, emu, path="/sns/userinfo", kind="delay", seconds=0.3)
@@ -861,3 +1182,15 @@ def test_module_entry_point_prints_url_and_credentials():
             proc.kill()
             proc.wait()
     assert proc.returncode == 0
+
+
+def test_callback_domains_of_the_world_survive_a_reset_and_added_ones_do_not():
+    world = World(callback_domains=("127.0.0.1", "127.0.0.1:5000"))
+    world.add_callback_domain("WWW.Example.com", appid=MP_APP_ID)
+    assert world.get_app(MP_APP_ID).callback_domains[-1] == "www.example.com"
+    assert "www.example.com" not in world.get_app(WEBSITE_APP_ID).callback_domains
+    world.reset()
+    assert world.get_app(MP_APP_ID).callback_domains == ("127.0.0.1", "127.0.0.1:5000")
+    for bad in ("", "https://x.example/cb"):
+        with pytest.raises(ValueError):
+            world.add_callback_domain(bad)

@@ -215,7 +215,7 @@ def test_sign_in_failed_is_only_for_sign_ins(wechat_emulator):
             )
         assert failures == []
         client.get("/wechat/callback?state=forged&code=abc")  # a sign-in that failed
-    assert failures == ["StateError"]
+    assert failures == ["StateUnknown"]
 
 
 def test_home_login_and_logout_targets_are_separate_knobs(wechat_emulator):

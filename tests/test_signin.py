@@ -36,7 +36,8 @@ def test_authorize_url_is_exactly_what_wechat_documents(client, wechat_emulator)
     assert location == (
         f"{wechat_emulator.url}/connect/qrconnect?appid={WEBSITE_APP_ID}"
         "&redirect_uri=http%3A%2F%2Flocalhost%2Fwechat%2Fcallback"
-        f"&response_type=code&scope=snsapi_login&state={state}#wechat_redirect"
+        f"&response_type=code&scope=snsapi_login&state={state}"
+        "&lang=en#wechat_redirect"  # the page is in English: WeChat's QR page too
     )
     assert state.isalnum() and 16 <= len(state) <= 128
 

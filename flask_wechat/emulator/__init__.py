@@ -1,4 +1,4 @@
-"""A faithful local WeChat for development and tests.
+"""A faithful local WeChat for development and tests, as harsh as the real one.
 
 ``flask_wechat.emulator`` stands in for open.weixin.qq.com (the QR sign-in and web
 authorization pages) and api.weixin.qq.com (the /sns/ JSON APIs) on one loopback
@@ -12,6 +12,12 @@ cannot be mirrored here.
         app.config.update(emulator.config)  # its URLs and test credentials
         ...
 
+It answers as WeChat really does by default (see :class:`World`): JSON labelled
+``text/plain``, raw UTF-8 with the odd control character or invalid byte in a
+nickname, varying errmsg suffixes, ``http://`` avatars, and a transient 40001 from
+userinfo for one fresh token in :data:`USERINFO_40001_ONE_IN`. A test that needs a
+kind WeChat says so: ``World(userinfo_40001_one_in=0)``.
+
 The seeded app ids and secrets are emulator-only test credentials.
 """
 
@@ -24,20 +30,27 @@ from .world import (
     CODE_LIFETIME,
     DEFAULT_CALLBACK_DOMAINS,
     ERRMSG,
+    ERRMSG_SUFFIXES,
     MP_APP_ID,
     MP_APP_SECRET,
     OFFICIAL_ACCOUNT,
     OPEN_ACCOUNT,
     REFRESH_TOKEN_LIFETIME,
+    USER_BAD_BYTE,
+    USER_CONTROL_CHAR,
     USER_HANMEIMEI,
+    USER_HTTP_AVATAR,
     USER_LILEI,
     USER_NO_AVATAR,
     USER_SNAPSHOT,
+    USERINFO_40001_ONE_IN,
     WEBSITE,
     WEBSITE_APP_ID,
     WEBSITE_APP_SECRET,
+    WECHAT_IMAGE_URL,
     App,
     Fault,
+    RawJSONString,
     User,
     WeChatError,
     World,
@@ -50,21 +63,28 @@ __all__ = [
     "CODE_LIFETIME",
     "DEFAULT_CALLBACK_DOMAINS",
     "ERRMSG",
+    "ERRMSG_SUFFIXES",
     "MP_APP_ID",
     "MP_APP_SECRET",
     "OFFICIAL_ACCOUNT",
     "OPEN_ACCOUNT",
     "REFRESH_TOKEN_LIFETIME",
+    "USER_BAD_BYTE",
+    "USER_CONTROL_CHAR",
     "USER_HANMEIMEI",
+    "USER_HTTP_AVATAR",
     "USER_LILEI",
     "USER_NO_AVATAR",
     "USER_SNAPSHOT",
+    "USERINFO_40001_ONE_IN",
     "WEBSITE",
     "WEBSITE_APP_ID",
     "WEBSITE_APP_SECRET",
+    "WECHAT_IMAGE_URL",
     "App",
     "EmulatorServer",
     "Fault",
+    "RawJSONString",
     "User",
     "WeChatError",
     "World",

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from .server import EmulatorServer
+from .world import USERINFO_40001_ONE_IN, World
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -24,16 +25,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=5051, help="port (default: 5051; 0 = any free)")
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
+    parser.add_argument(
+        "--userinfo-40001-one-in",
+        type=int,
+        default=USERINFO_40001_ONE_IN,
+        metavar="N",
+        help="one fresh token in N gets WeChat's transient 40001 from userinfo once "
+        f"(default: {USERINFO_40001_ONE_IN}; 0 = never)",
+    )
+    parser.add_argument("--seed", default="0", help="seed for which tokens meet it (default: 0)")
     args = parser.parse_args(argv)
+    if args.userinfo_40001_one_in < 0:
+        parser.error("--userinfo-40001-one-in must be 0 or more")
 
     signal.signal(signal.SIGTERM, _interrupt)
-    server = EmulatorServer(host=args.host, port=args.port, quiet=args.quiet).start()
+    world = World(seed=args.seed, userinfo_40001_one_in=args.userinfo_40001_one_in)
+    server = EmulatorServer(world, host=args.host, port=args.port, quiet=args.quiet).start()
     print(f"WeChat emulator running at {server.url}/")
     print("Emulator-only test credentials (not real WeChat credentials, valid nowhere else):")
     for app in server.world.apps:
         print(f"  {app.kind:<17} appid={app.appid}  secret={app.secret}")
     print(f"  callback domains: {', '.join(server.world.apps[0].callback_domains)}")
-    print("Test users: " + ", ".join(f"{u.key} ({u.nickname})" for u in server.world.users))
+    print("Test users: " + ", ".join(f"{u.key} ({u.label})" for u in server.world.users))
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print("Warning: the emulator has an unauthenticated control API; keep it on loopback.")
     print("Press Ctrl+C to stop.", flush=True)

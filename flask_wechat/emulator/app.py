@@ -48,7 +48,8 @@ def _log_and_inject_fault() -> Response | None:
     if path.startswith(LOGGED_PREFIXES):
         # Parse the raw query string: it keeps the order and repeats the client sent.
         raw = request.query_string.decode("utf-8", "replace")
-        world.log_request(request.method, path, parse_qsl(raw, keep_blank_values=True))
+        form = list(request.form.items(multi=True)) if request.method == "POST" else None
+        world.log_request(request.method, path, parse_qsl(raw, keep_blank_values=True), form)
     if path.startswith(CONTROL_PREFIX):
         return None
     fault = world.take_fault(path)
@@ -93,8 +94,10 @@ def _fault_response(fault: Fault, path: str) -> Response:
             "<body><p>系统繁忙，请稍后再试。</p></body></html>"
         )
         return Response(body, status=200, mimetype="text/html")
-    # "empty": a 200 with nothing in it, labelled like the real endpoint.
-    return Response(b"", status=200, content_type=sns.content_type_for(path))
+    # "empty" (a 200 with nothing in it) or "body" (a scripted one), labelled like the
+    # real endpoint.
+    data = fault.body.encode("utf-8") if fault.kind == "body" else b""
+    return Response(data, status=200, content_type=sns.content_type_for(path))
 
 
 def _truncate_if_asked(response: Response) -> Response:

@@ -17,7 +17,7 @@ import hashlib
 import re
 from dataclasses import dataclass, fields
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request
 
@@ -119,6 +119,13 @@ PAGE_ERRORS: dict[str, tuple[int | None, str, str]] = {
         "Scope parameter error or no permission for that scope",
     ),
     "state_invalid": (None, "state 参数错误", "state parameter error"),
+    # WeChat matches the official-account link by pattern; its exact page for a link
+    # whose parameters are out of order is not documented.
+    "link_pattern": (
+        None,
+        "链接参数顺序错误，无法访问该网页",
+        "The link's parameters are out of order; this page cannot be opened",
+    ),
     "emulator_user": (None, "未知的测试用户", "Unknown test user"),
     "action": (None, "请求参数错误", "Invalid request"),
 }
@@ -177,7 +184,17 @@ def get_world() -> World:
     return current_app.extensions["wechat_emulator"]
 
 
-def _check_redirect_uri(app: App, redirect_uri: str) -> None:
+#: The parameters of an authorize link, in the order WeChat documents them.
+LINK_ORDER = ("appid", "redirect_uri", "response_type", "scope", "state")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _check_redirect_uri(app: App, redirect_uri: str, flow: str = FLOW_QRCONNECT) -> None:
+    """The ``redirect_uri``'s host must be a callback domain registered for the app.
+
+    On official-account authorize a port is refused ("不可以带端口号") unless that
+    exact ``host:port`` is registered (the emulator's leniency for loopback sites).
+    """
     parts = urlsplit(redirect_uri)
     host = (parts.hostname or "").lower()
     # A double-encoded redirect_uri arrives as "http%3A%2F%2F..." and has no scheme or
@@ -186,12 +203,44 @@ def _check_redirect_uri(app: App, redirect_uri: str) -> None:
         raise PageError(
             "redirect_uri_domain", f"redirect_uri is not an absolute URL: {redirect_uri}"
         )
+    try:
+        port = parts.port
+    except ValueError:
+        raise PageError("redirect_uri_domain", "redirect_uri has an invalid port") from None
     domains = [d.lower() for d in app.callback_domains]
-    if host not in domains:
+    hosts = {d.rsplit(":", 1)[0] if d.count(":") == 1 else d for d in domains}
+    if host not in hosts:
         raise PageError(
             "redirect_uri_domain",
             f"host {host!r} is not a callback domain of {app.appid} ({', '.join(domains)})",
         )
+    default_port = port in (None, _DEFAULT_PORTS[parts.scheme])
+    if flow == FLOW_OAUTH2 and not default_port and f"{host}:{port}" not in domains:
+        raise PageError(
+            "redirect_uri_domain",
+            f"redirect_uri has the port {port}: official-account authorize refuses "
+            f"ports unless {host}:{port} is registered with the emulator",
+        )
+
+
+def _check_link_order(raw_query: bytes) -> None:
+    """WeChat matches the official-account link by pattern: its documented parameters
+    must come in the documented order (others may follow)."""
+    names = [name for name, _ in parse_qsl(raw_query.decode("utf-8", "replace"))]
+    documented = [name for name in names if name in LINK_ORDER]
+    expected = [name for name in LINK_ORDER if name in documented]
+    if documented != expected or names[: len(documented)] != documented:
+        raise PageError(
+            "link_pattern",
+            f"parameters arrive as {', '.join(names)}; WeChat wants {', '.join(LINK_ORDER)}",
+        )
+
+
+def _phone_language() -> str:
+    """WeChat's own pages follow the phone's language: Chinese unless it is another."""
+    for language, _quality in request.accept_languages:
+        return "cn" if language.lower().startswith("zh") else "en"
+    return "cn"
 
 
 def _check_state(state: str) -> None:
@@ -245,7 +294,7 @@ def _validate_oauth2(world: World, req: AuthRequest) -> App:
         raise PageError("appid_invalid", f"no app {req.appid!r} in the emulator")
     if app.kind != OFFICIAL_ACCOUNT:
         raise PageError("appid_not_official_account", f"{app.appid} is a website app")
-    _check_redirect_uri(app, req.redirect_uri)
+    _check_redirect_uri(app, req.redirect_uri, FLOW_OAUTH2)
     if req.response_type != "code":
         raise PageError("response_type", "response_type must be 'code'")
     if req.scope not in (SCOPE_BASE, SCOPE_USERINFO):
@@ -385,10 +434,16 @@ def qrconnect() -> Response:
 
 @bp.get("/connect/oauth2/authorize")
 def oauth2_authorize() -> Response:
-    """Official-account web authorization: silent for snsapi_base, consent otherwise."""
+    """Official-account web authorization: silent for snsapi_base, consent otherwise.
+
+    The consent page is in the phone's language (the browser's Accept-Language).
+    """
     world = get_world()
     req = AuthRequest.from_values(FLOW_OAUTH2, request.args)
+    if "lang" not in request.args:
+        req.lang = _phone_language()
     try:
+        _check_link_order(request.query_string)
         validate(world, req)
         chosen = _chosen_user(world, request.args.get(USER_PARAM))
     except PageError as exc:

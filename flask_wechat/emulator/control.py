@@ -55,9 +55,29 @@ def advance_clock() -> Any:
 
 @bp.post("/reset")
 def reset() -> Any:
-    """Back to the seeded state (local testing only)."""
-    get_world().reset()
+    """Back to the seeded state; ``{"seed": S}`` (optional) reseeds (local testing only)."""
+    seed = _payload().get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, str))):
+        return _bad("'seed' must be a whole number or a string")
+    get_world().reset(seed)
     return jsonify({"ok": True})
+
+
+@bp.get("/realism")
+def get_realism() -> Any:
+    """How harsh the emulator is: ``{"userinfo_40001_one_in": N}`` (0: never)."""
+    return jsonify({"userinfo_40001_one_in": get_world().userinfo_40001_one_in})
+
+
+@bp.post("/realism")
+def set_realism() -> Any:
+    """``{"userinfo_40001_one_in": N}``: one fresh token in N gets a transient 40001
+    from userinfo (0 for a kind WeChat, 1 for every token) until the next reset."""
+    value = _number(_payload().get("userinfo_40001_one_in"))
+    if value is None or value < 0 or value != int(value):
+        return _bad("'userinfo_40001_one_in' must be a whole number, 0 or more")
+    get_world().userinfo_40001_one_in = int(value)
+    return get_realism()
 
 
 @bp.get("/requests")
@@ -79,13 +99,17 @@ def list_faults() -> Any:
 
 @bp.post("/faults")
 def add_fault() -> Any:
-    """Script a fault: ``{"path", "kind", "errcode", "status", "seconds", "times"}``."""
+    """Script a fault: ``{"path", "kind", "errcode", "status", "seconds", "times", "body"}``."""
     data = _payload()
     path = data.get("path")
     kind = data.get("kind")
     if not isinstance(path, str) or not isinstance(kind, str):
         return _bad("'path' and 'kind' are required strings")
     options: dict[str, Any] = {}
+    if "body" in data:
+        if not isinstance(data["body"], str):
+            return _bad("'body' must be a string")
+        options["body"] = data["body"]
     for name, cast in (("errcode", int), ("status", int), ("seconds", float), ("times", int)):
         if name in data:
             value = _number(data[name])
@@ -136,6 +160,7 @@ def list_users() -> Any:
         {
             "key": u.key,
             "nickname": u.nickname,
+            "headimgurl_override": u.headimgurl,
             "snapshot": u.snapshot,
             "has_avatar": u.has_avatar,
             "openids": {a.appid: make_openid(a.appid, u.key) for a in apps},

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import hashlib
+import random
 import secrets
 import string
 import threading
@@ -36,7 +38,9 @@ WEBSITE_APP_SECRET = "5e1a7c0d9b2f4e6a8c1d3f5a7b9e0c2d"  # noqa: S105
 MP_APP_ID = "wxe1a0000000000002"
 MP_APP_SECRET = "0f2e4d6c8b0a1f3e5d7c9b1a2f4e6d8c"  # noqa: S105
 
-#: Callback domains registered for both seeded apps (hosts only; ports are not compared).
+#: Callback domains registered for both seeded apps. A bare host matches any port on
+#: qrconnect; official-account authorize refuses a port unless that exact
+#: ``host:port`` is registered (see :meth:`World.add_callback_domain`).
 DEFAULT_CALLBACK_DOMAINS = ("127.0.0.1", "localhost")
 
 #: Keys of the seeded test people, in the order pages list them.
@@ -44,6 +48,13 @@ USER_LILEI = "lilei"
 USER_HANMEIMEI = "hanmeimei"
 USER_SNAPSHOT = "snapshot"
 USER_NO_AVATAR = "zhangwei"
+USER_CONTROL_CHAR = "xiaoming"
+USER_BAD_BYTE = "lina"
+USER_HTTP_AVATAR = "wangfang"
+
+#: By default one freshly exchanged access token in this many is refused once by
+#: ``/sns/userinfo`` with 40001, as WeChat has been seen to do (0 turns it off).
+USERINFO_40001_ONE_IN = 4
 
 SCOPE_LOGIN = "snsapi_login"
 SCOPE_BASE = "snsapi_base"
@@ -55,7 +66,7 @@ ACCESS_TOKEN_LIFETIME = 7200
 REFRESH_TOKEN_LIFETIME = 30 * 24 * 3600
 
 #: WeChat's English errmsg texts for the codes the sns APIs answer. Real responses append
-#: ", rid: ..." (a request id); :func:`errmsg` does the same.
+#: a request id in one of several forms (:data:`ERRMSG_SUFFIXES`); :func:`errmsg` does too.
 ERRMSG: dict[int, str] = {
     -1: "system error",
     0: "ok",
@@ -82,7 +93,7 @@ ERRMSG: dict[int, str] = {
     48001: "api unauthorized",
 }
 
-FAULT_KINDS = ("errcode", "http_status", "html", "truncated", "empty", "delay")
+FAULT_KINDS = ("errcode", "http_status", "html", "truncated", "empty", "delay", "body")
 
 _TOKEN_ALPHABET = string.ascii_letters + string.digits
 
@@ -93,10 +104,15 @@ def rid(now: float | None = None) -> str:
     return f"{stamp:08x}-{secrets.token_hex(4)}-{secrets.token_hex(4)}"
 
 
-def errmsg(errcode: int, now: float | None = None) -> str:
-    """WeChat's message for ``errcode`` with a fresh ``, rid: ...`` suffix."""
+#: The forms WeChat's request-id suffix has been seen in (community captures).
+ERRMSG_SUFFIXES = (", rid: {rid}", " rid: {rid}", " hints: [ req_id: {rid} ]")
+
+
+def errmsg(errcode: int, now: float | None = None, form: int = 0) -> str:
+    """WeChat's message for ``errcode`` with a fresh request id in suffix ``form``
+    (an index into :data:`ERRMSG_SUFFIXES`; 0 is ``, rid: ...``)."""
     text = ERRMSG.get(errcode, "system error")
-    return f"{text}, rid: {rid(now)}"
+    return text + ERRMSG_SUFFIXES[form % len(ERRMSG_SUFFIXES)].format(rid=rid(now))
 
 
 class WeChatError(Exception):
@@ -106,8 +122,16 @@ class WeChatError(Exception):
         super().__init__(f"{errcode} {ERRMSG.get(errcode, 'system error')}")
         self.errcode = errcode
 
-    def body(self, now: float | None = None) -> dict[str, Any]:
-        return {"errcode": self.errcode, "errmsg": errmsg(self.errcode, now)}
+    def body(self, now: float | None = None, form: int = 0) -> dict[str, Any]:
+        return {"errcode": self.errcode, "errmsg": errmsg(self.errcode, now, form)}
+
+
+class RawJSONString(bytes):
+    """A JSON string value the emulator writes byte for byte between its quotes.
+
+    WeChat has sent nicknames holding a raw control character (invalid strict JSON)
+    or a byte that is not UTF-8; a ``str`` cannot carry either onto the wire.
+    """
 
 
 @dataclass(frozen=True)
@@ -138,6 +162,12 @@ class User:
     in late 2021. ``snapshot`` marks a snapshot-mode user (a page opened from a Moments
     preview): official accounts see ``is_snapshotuser: 1`` and virtual profile data.
     ``has_avatar=False`` gives an empty ``headimgurl``, which WeChat also allows.
+
+    ``nickname`` is the text WeChat means (invalid bytes as U+FFFD); ``wire_nickname``,
+    when given, is the bytes userinfo carries instead (a raw control character, an
+    invalid UTF-8 byte).
+    ``headimgurl``, when given, replaces the emulator's own avatar URL in userinfo
+    (e.g. ``http://`` on WeChat's image host, as WeChat long sent).
     """
 
     key: str
@@ -145,6 +175,8 @@ class User:
     avatar_color: str = "#3b5b92"
     snapshot: bool = False
     has_avatar: bool = True
+    wire_nickname: bytes | None = None
+    headimgurl: str | None = None
     sex: int = 0
     province: str = ""
     city: str = ""
@@ -153,14 +185,19 @@ class User:
     @property
     def initial(self) -> str:
         """First character of the nickname, drawn on the emulator's avatar."""
-        return self.nickname[:1].upper() or "?"
+        return self.label[:1].upper() or "?"
+
+    @property
+    def label(self) -> str:
+        """The nickname for the emulator's pages: control characters as visible symbols."""
+        return "".join(chr(0x2400 + ord(c)) if ord(c) < 0x20 else c for c in self.nickname)
 
 
-def default_apps() -> list[App]:
+def default_apps(callback_domains: tuple[str, ...] = DEFAULT_CALLBACK_DOMAINS) -> list[App]:
     """The two seeded apps, bound to one open account."""
     return [
-        App(WEBSITE_APP_ID, WEBSITE_APP_SECRET, WEBSITE, DEFAULT_CALLBACK_DOMAINS, OPEN_ACCOUNT),
-        App(MP_APP_ID, MP_APP_SECRET, OFFICIAL_ACCOUNT, DEFAULT_CALLBACK_DOMAINS, OPEN_ACCOUNT),
+        App(WEBSITE_APP_ID, WEBSITE_APP_SECRET, WEBSITE, callback_domains, OPEN_ACCOUNT),
+        App(MP_APP_ID, MP_APP_SECRET, OFFICIAL_ACCOUNT, callback_domains, OPEN_ACCOUNT),
     ]
 
 
@@ -173,7 +210,35 @@ def default_users() -> list[User]:
         # WeChat gives snapshot-mode users a virtual nickname and a grey default avatar.
         User(USER_SNAPSHOT, "微信用户", avatar_color="#5f6368", snapshot=True),
         User(USER_NO_AVATAR, "张伟", avatar_color="#7a5c12", has_avatar=False),
+        # A raw backspace inside the JSON string: strict JSON parsers refuse the body.
+        User(
+            USER_CONTROL_CHAR,
+            "小明\b",
+            avatar_color="#2e7d32",
+            wire_nickname="小明\b".encode(),
+        ),
+        # One byte that is not UTF-8 after the name: strict decoders refuse the body.
+        User(
+            USER_BAD_BYTE,
+            "李娜\ufffd",
+            avatar_color="#ad1457",
+            wire_nickname="李娜".encode() + b"\xff",
+        ),
+        # headimgurl on WeChat's image host, over http:// as WeChat long sent it.
+        User(
+            USER_HTTP_AVATAR,
+            "王芳",
+            avatar_color="#6a1b9a",
+            headimgurl=WECHAT_IMAGE_URL,
+        ),
     ]
+
+
+#: A headimgurl shaped like WeChat's (``/132``: 132 px), over plain http.
+WECHAT_IMAGE_URL = (
+    "http://thirdwx.qlogo.cn/mmopen/vi_32/"
+    "Q0j4TwGTfTKemulatorWangFangPlaceholderAvatar0000000000000000000/132"
+)
 
 
 def _b64_id(material: str) -> str:
@@ -215,6 +280,8 @@ class AccessToken:
     user_key: str
     scope: str
     expires_at: float
+    #: Refuse the first /sns/userinfo call with 40001 (WeChat's transient hiccup).
+    hiccup: bool = False
 
 
 @dataclass
@@ -238,6 +305,7 @@ class Fault:
     status: int = 502
     seconds: float = 2.0
     times: int = 1
+    body: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -247,6 +315,7 @@ class Fault:
             "status": self.status,
             "seconds": self.seconds,
             "times": self.times,
+            "body": self.body,
         }
 
 
@@ -260,6 +329,9 @@ class _State:
     faults: list[Fault] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     offset: float = 0.0
+    userinfo_40001_one_in: int = USERINFO_40001_ONE_IN
+    hiccups: random.Random = field(default_factory=random.Random)
+    suffixes: random.Random = field(default_factory=random.Random)
 
 
 class World:
@@ -268,11 +340,27 @@ class World:
     ``World()`` starts with the seeded apps and people; :meth:`reset` returns to that.
     Time comes from :meth:`now` (real time plus an offset moved by :meth:`advance`), so
     tests can expire codes and tokens without sleeping.
+
+    It answers as WeChat really does, not as kindly as its docs suggest: one freshly
+    exchanged access token in ``userinfo_40001_one_in`` (0: never) is refused once by
+    ``/sns/userinfo`` with 40001 and accepted on the next call; errmsg suffixes vary.
+    Which token and which suffix come from a random generator seeded with ``seed``,
+    so a given sequence of calls always meets the same answers. ``callback_domains``
+    are registered for the seeded apps (see :meth:`add_callback_domain`).
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int | str = 0,
+        userinfo_40001_one_in: int = USERINFO_40001_ONE_IN,
+        callback_domains: tuple[str, ...] = DEFAULT_CALLBACK_DOMAINS,
+    ) -> None:
         self._lock = threading.RLock()
         self._state = _State()
+        self._seed = seed
+        self._callback_domains = tuple(d.strip().lower() for d in callback_domains)
+        self._userinfo_40001_one_in = _one_in(userinfo_40001_one_in)
         self.reset()
 
     # -- clock -----------------------------------------------------------------------
@@ -292,11 +380,19 @@ class World:
 
     # -- setup -----------------------------------------------------------------------
 
-    def reset(self) -> None:
-        """Back to the seeded apps and people; drop codes, tokens, faults, log, offset."""
+    def reset(self, seed: int | str | None = None) -> None:
+        """Back to the seeded apps and people; drop codes, tokens, faults, log, offset.
+
+        The realism settings go back to the constructor's; ``seed`` replaces the
+        seed from now on (the pytest fixture seeds each test with its own id).
+        """
         with self._lock:
-            self._state = _State()
-            for app in default_apps():
+            if seed is not None:
+                self._seed = seed
+            self._state = _State(userinfo_40001_one_in=self._userinfo_40001_one_in)
+            self._state.hiccups.seed(f"hiccups:{self._seed}")
+            self._state.suffixes.seed(f"suffixes:{self._seed}")
+            for app in default_apps(self._callback_domains):
                 self._state.apps[app.appid] = app
             for user in default_users():
                 self._state.users[user.key] = user
@@ -312,6 +408,22 @@ class World:
         with self._lock:
             self._state.users[user.key] = user
             return user
+
+    def add_callback_domain(self, domain: str, appid: str | None = None) -> None:
+        """Register a callback domain for ``appid`` (every app when None).
+
+        ``domain`` is a host, or ``host:port``: WeChat's official-account authorize
+        refuses any port, and registering ``127.0.0.1:PORT`` for a site started on
+        loopback is this emulator's one leniency (WeChat has none).
+        """
+        domain = domain.strip().lower()
+        if not domain or "/" in domain:
+            raise ValueError("a callback domain is a host or host:port")
+        with self._lock:
+            for app in list(self._state.apps.values()):
+                if appid in (None, app.appid) and domain not in app.callback_domains:
+                    domains = (*app.callback_domains, domain)
+                    self._state.apps[app.appid] = dataclasses.replace(app, callback_domains=domains)
 
     def get_app(self, appid: str) -> App | None:
         with self._lock:
@@ -330,6 +442,27 @@ class World:
     def users(self) -> list[User]:
         with self._lock:
             return list(self._state.users.values())
+
+    @property
+    def userinfo_40001_one_in(self) -> int:
+        """One fresh token in this many gets a transient 40001 from userinfo; 0: none.
+
+        Set it to 0 for a test that needs a kind WeChat (until the next :meth:`reset`),
+        to 1 to meet the hiccup on every sign-in.
+        """
+        with self._lock:
+            return self._state.userinfo_40001_one_in
+
+    @userinfo_40001_one_in.setter
+    def userinfo_40001_one_in(self, value: int) -> None:
+        with self._lock:
+            self._state.userinfo_40001_one_in = _one_in(value)
+
+    def error_body(self, errcode: int) -> dict[str, Any]:
+        """``{"errcode", "errmsg"}`` with one of WeChat's request-id suffixes."""
+        with self._lock:
+            form = self._state.suffixes.randrange(len(ERRMSG_SUFFIXES))
+            return WeChatError(errcode).body(self.now(), form)
 
     def default_user(self) -> User:
         """The person chosen when nothing else says who is holding the phone."""
@@ -411,6 +544,8 @@ class World:
 
             openid = make_openid(app.appid, record.user_key)
             access = self._new_access_token(app.appid, openid, record.user_key, record.scope)
+            one_in = self._state.userinfo_40001_one_in
+            access.hiccup = bool(one_in) and self._state.hiccups.randrange(one_in) == 0
             refresh = RefreshToken(
                 token=_random_token(86),
                 appid=app.appid,
@@ -522,17 +657,29 @@ class World:
         """
         with self._lock:
             record = self._check_token(access_token, openid)
+            if record.hiccup:  # once per token: the next call goes through
+                record.hiccup = False
+                raise WeChatError(40001)
             if record.scope == SCOPE_BASE:
                 raise WeChatError(48001)
             user = self._state.users.get(record.user_key)
             if user is None:  # the person was removed after authorizing
                 raise WeChatError(40003)
+            app = self._state.apps.get(record.appid)
+            if user.snapshot and app is not None and app.kind == OFFICIAL_ACCOUNT:
+                # A snapshot-mode token (is_snapshotuser: 1) has answered 48001.
+                raise WeChatError(48001)
+            nickname: str | RawJSONString = user.nickname
+            if user.wire_nickname is not None:
+                nickname = RawJSONString(user.wire_nickname)
+            # Keys in the order WeChat sends them, "language" included (always empty now).
             body: dict[str, Any] = {
                 "openid": record.openid,
-                "nickname": user.nickname,
+                "nickname": nickname,
                 "sex": user.sex,
-                "province": user.province,
+                "language": "",
                 "city": user.city,
+                "province": user.province,
                 "country": user.country,
                 "headimgurl": avatar_url(base_url, user),
                 "privilege": [],
@@ -544,10 +691,23 @@ class World:
 
     # -- request log -----------------------------------------------------------------
 
-    def log_request(self, method: str, path: str, query: list[tuple[str, str]]) -> None:
+    def log_request(
+        self,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]],
+        form: list[tuple[str, str]] | None = None,
+    ) -> None:
+        """Log one request; ``form`` is a POST's urlencoded body, as pairs."""
         with self._lock:
             self._state.requests.append(
-                {"method": method, "path": path, "query": list(query), "time": self.now()}
+                {
+                    "method": method,
+                    "path": path,
+                    "query": list(query),
+                    "form": list(form or []),
+                    "time": self.now(),
+                }
             )
 
     @property
@@ -571,13 +731,15 @@ class World:
         status: int = 502,
         seconds: float = 2.0,
         times: int = 1,
+        body: str = "",
     ) -> Fault:
         """Make the next ``times`` requests to ``path`` misbehave (local testing only).
 
         Kinds: ``errcode`` (answer that WeChat error), ``http_status`` (that status, a
         short HTML body), ``html`` (HTTP 200 with an HTML page, like a captive portal),
         ``truncated`` (the start of the real JSON body), ``empty`` (200, no body),
-        ``delay`` (sleep ``seconds``, then answer normally).
+        ``delay`` (sleep ``seconds``, then answer normally), ``body`` (HTTP 200 with
+        ``body`` as UTF-8, labelled like the real endpoint: a malformed answer).
         """
         if kind not in FAULT_KINDS:
             raise ValueError(f"kind must be one of {FAULT_KINDS}, not {kind!r}")
@@ -591,7 +753,7 @@ class World:
             raise ValueError("status must be an HTTP status code")
         if seconds < 0:
             raise ValueError("seconds must not be negative")
-        fault = Fault(path, kind, int(errcode), int(status), float(seconds), int(times))
+        fault = Fault(path, kind, int(errcode), int(status), float(seconds), int(times), str(body))
         with self._lock:
             self._state.faults.append(fault)
         return fault
@@ -620,8 +782,17 @@ class World:
 AVATAR_SIZES = {0: 640, 46: 46, 64: 64, 96: 96, 132: 132}
 
 
+def _one_in(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("userinfo_40001_one_in must be a whole number, 0 or more")
+    return value
+
+
 def avatar_url(base_url: str, user: User, size: int = 132) -> str:
-    """Where the emulator serves ``user``'s avatar; empty when the person has none."""
+    """``user``'s headimgurl: the emulator's own avatar unless the person has another
+    (or none: empty)."""
     if not user.has_avatar:
         return ""
+    if user.headimgurl is not None:
+        return user.headimgurl
     return f"{base_url.rstrip('/')}/mmopen/{user.key}/{size}"

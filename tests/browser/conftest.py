@@ -97,6 +97,9 @@ def make_site(tmp_path: Path, wechat_emulator: Any) -> Iterator[Callable[..., Si
         )
         thread.start()
         servers.append((server, thread))
+        # Official-account authorize refuses a port; registering this loopback one is
+        # the emulator's one leniency (real WeChat needs the site on 80/443).
+        wechat_emulator.world.add_callback_domain(f"127.0.0.1:{server.server_port}")
         return Site(f"http://127.0.0.1:{server.server_port}", app, wechat_emulator)
 
     yield serve

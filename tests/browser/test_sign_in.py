@@ -102,7 +102,10 @@ def test_sign_in_and_out(pages, site, language):
 
     page.get_by_role("link", name=text["button"]).click()
     page.wait_for_url(f"{site.emulator.url}/connect/qrconnect?*")
-    on_wechat(page, "Han Meimei 🐼", CONFIRM)
+    # WeChat's QR page in the reader's language: lang=en for English, Chinese otherwise.
+    english = language == "en"
+    assert page.locator("html").get_attribute("lang") == ("en" if english else "zh-CN")
+    on_wechat(page, "Han Meimei 🐼", re.compile("^Confirm$" if english else "^确认登录$"))
 
     page.wait_for_url(f"{site.url}/account")
     assert page.locator(".teahouse-nickname").inner_text() == "Han Meimei 🐼"
