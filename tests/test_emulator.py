@@ -31,12 +31,12 @@ from flask_wechat.emulator import (
     WEBSITE_APP_SECRET,
     WECHAT_IMAGE_URL,
     App,
+    EmulatorError,
     EmulatorServer,
     World,
     make_openid,
     make_unionid,
 )
-from flask_wechat.emulator import WeChatError as EmulatorError
 
 CALLBACK = "http://127.0.0.1:5000/auth/wechat/callback"
 #: Official-account authorize refuses a port: its sites are on the default one.

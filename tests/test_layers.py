@@ -283,3 +283,12 @@ def test_every_public_name_of_0_1_still_imports_from_where_it_did(module, recwar
     imported = importlib.import_module(module)
     missing = [name for name in PUBLIC_0_1[module] if not hasattr(imported, name)]
     assert missing == []
+
+
+def test_the_emulators_error_has_its_own_name_and_the_old_one_warns():
+    import flask_wechat.emulator as emulator
+    from flask_wechat import WeChatError
+
+    with pytest.warns(DeprecationWarning, match="EmulatorError"):
+        old = emulator.WeChatError
+    assert old is emulator.EmulatorError and old is not WeChatError

@@ -49,10 +49,10 @@ from .world import (
     WEBSITE_APP_SECRET,
     WECHAT_IMAGE_URL,
     App,
+    EmulatorError,
     Fault,
     RawJSONString,
     User,
-    WeChatError,
     World,
     make_openid,
     make_unionid,
@@ -86,10 +86,23 @@ __all__ = [
     "Fault",
     "RawJSONString",
     "User",
-    "WeChatError",
+    "EmulatorError",
     "World",
     "create_app",
     "make_openid",
     "make_unionid",
     "site_config",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name == "WeChatError":  # 0.1's name, which collided with flask_wechat.WeChatError
+        import warnings
+
+        warnings.warn(
+            "flask_wechat.emulator.WeChatError is now EmulatorError",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return EmulatorError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from flask import Blueprint, Response, current_app, request
 
-from .world import RawJSONString, WeChatError, World
+from .world import EmulatorError, RawJSONString, World
 
 bp = Blueprint("emulator_sns", __name__)
 
@@ -77,7 +77,7 @@ def _answer(call: Callable[[World], dict[str, Any]]) -> Response:
     world = get_world()
     try:
         body = call(world)
-    except WeChatError as exc:
+    except EmulatorError as exc:
         body = world.error_body(exc.errcode)
     return json_response(body)
 

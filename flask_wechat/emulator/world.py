@@ -3,7 +3,7 @@
 Everything WeChat would keep on its side lives here, behind one lock, so that the
 threaded test server can serve several requests at once. This module knows nothing
 about Flask: the views in this package translate HTTP to calls on :class:`World`
-and :class:`WeChatError` back to WeChat's ``{"errcode": N, "errmsg": "..."}`` bodies.
+and :class:`EmulatorError` back to WeChat's ``{"errcode": N, "errmsg": "..."}`` bodies.
 """
 
 from __future__ import annotations
@@ -115,8 +115,12 @@ def errmsg(errcode: int, now: float | None = None, form: int = 0) -> str:
     return text + ERRMSG_SUFFIXES[form % len(ERRMSG_SUFFIXES)].format(rid=rid(now))
 
 
-class WeChatError(Exception):
-    """A WeChat API error; the views answer it as HTTP 200 ``{"errcode", "errmsg"}``."""
+class EmulatorError(Exception):
+    """An error the emulated WeChat answers with: HTTP 200 ``{"errcode", "errmsg"}``.
+
+    Named apart from :class:`flask_wechat.WeChatError` (the client's errors): the
+    emulator shares no code with the client. ``WeChatError`` is its 0.1 name.
+    """
 
     def __init__(self, errcode: int) -> None:
         super().__init__(f"{errcode} {ERRMSG.get(errcode, 'system error')}")
@@ -462,7 +466,7 @@ class World:
         """``{"errcode", "errmsg"}`` with one of WeChat's request-id suffixes."""
         with self._lock:
             form = self._state.suffixes.randrange(len(ERRMSG_SUFFIXES))
-            return WeChatError(errcode).body(self.now(), form)
+            return EmulatorError(errcode).body(self.now(), form)
 
     def default_user(self) -> User:
         """The person chosen when nothing else says who is holding the phone."""
@@ -503,10 +507,10 @@ class World:
 
     def _check_app(self, appid: str | None) -> App:
         if not appid:
-            raise WeChatError(41002)
+            raise EmulatorError(41002)
         app = self._state.apps.get(appid)
         if app is None:
-            raise WeChatError(40013)
+            raise EmulatorError(40013)
         return app
 
     def exchange_code(
@@ -524,22 +528,22 @@ class World:
         with self._lock:
             app = self._check_app(appid)
             if not secret:
-                raise WeChatError(41004)
+                raise EmulatorError(41004)
             if not secrets.compare_digest(secret.encode(), app.secret.encode()):
-                raise WeChatError(40125)
+                raise EmulatorError(40125)
             if not code:
-                raise WeChatError(41008)
+                raise EmulatorError(41008)
             if grant_type != "authorization_code":
-                raise WeChatError(40002)
+                raise EmulatorError(40002)
             record = self._state.codes.get(code)
             # A code issued to another app is as unknown to this app as a made-up one.
             if record is None or record.appid != app.appid:
-                raise WeChatError(40029)
+                raise EmulatorError(40029)
             if record.used:
-                raise WeChatError(40163)
+                raise EmulatorError(40163)
             now = self.now()
             if now >= record.expires_at:
-                raise WeChatError(42003)
+                raise EmulatorError(42003)
             record.used = True
 
             openid = make_openid(app.appid, record.user_key)
@@ -599,15 +603,15 @@ class World:
         with self._lock:
             app = self._check_app(appid)
             if not refresh_token:
-                raise WeChatError(41003)
+                raise EmulatorError(41003)
             if grant_type != "refresh_token":
-                raise WeChatError(40002)
+                raise EmulatorError(40002)
             record = self._state.refresh_tokens.get(refresh_token)
             if record is None or record.appid != app.appid:
-                raise WeChatError(40030)
+                raise EmulatorError(40030)
             now = self.now()
             if now >= record.expires_at:
-                raise WeChatError(42002)
+                raise EmulatorError(42002)
             access = self._state.access_tokens.get(record.access_token)
             if access is not None and now < access.expires_at:
                 access.expires_at = now + ACCESS_TOKEN_LIFETIME
@@ -626,16 +630,16 @@ class World:
 
     def _check_token(self, access_token: str | None, openid: str | None) -> AccessToken:
         if not access_token:
-            raise WeChatError(41001)
+            raise EmulatorError(41001)
         record = self._state.access_tokens.get(access_token)
         if record is None:
-            raise WeChatError(40014)
+            raise EmulatorError(40014)
         if self.now() >= record.expires_at:
-            raise WeChatError(42001)
+            raise EmulatorError(42001)
         if not openid:
-            raise WeChatError(41009)
+            raise EmulatorError(41009)
         if openid != record.openid:
-            raise WeChatError(40003)
+            raise EmulatorError(40003)
         return record
 
     def check_token(self, access_token: str | None, openid: str | None) -> dict[str, Any]:
@@ -659,16 +663,16 @@ class World:
             record = self._check_token(access_token, openid)
             if record.hiccup:  # once per token: the next call goes through
                 record.hiccup = False
-                raise WeChatError(40001)
+                raise EmulatorError(40001)
             if record.scope == SCOPE_BASE:
-                raise WeChatError(48001)
+                raise EmulatorError(48001)
             user = self._state.users.get(record.user_key)
             if user is None:  # the person was removed after authorizing
-                raise WeChatError(40003)
+                raise EmulatorError(40003)
             app = self._state.apps.get(record.appid)
             if user.snapshot and app is not None and app.kind == OFFICIAL_ACCOUNT:
                 # A snapshot-mode token (is_snapshotuser: 1) has answered 48001.
-                raise WeChatError(48001)
+                raise EmulatorError(48001)
             nickname: str | RawJSONString = user.nickname
             if user.wire_nickname is not None:
                 nickname = RawJSONString(user.wire_nickname)
@@ -796,3 +800,16 @@ def avatar_url(base_url: str, user: User, size: int = 132) -> str:
     if user.headimgurl is not None:
         return user.headimgurl
     return f"{base_url.rstrip('/')}/mmopen/{user.key}/{size}"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "WeChatError":  # 0.1's name, which collided with flask_wechat.WeChatError
+        import warnings
+
+        warnings.warn(
+            "flask_wechat.emulator.WeChatError is now EmulatorError",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return EmulatorError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
