@@ -329,11 +329,18 @@ class WeChatClient:
         return self.profile_for(token, session), token
 
     def profile_for(self, token: Token, session: OAuth2Session | None = None) -> WeChatProfile:
-        """The profile of the token's person; no call at all for ``snsapi_base``."""
+        """The profile of the token's person, calling ``/sns/userinfo`` only if a field needs it.
+
+        No call at all for ``snsapi_base``; otherwise the first read of
+        ``nickname``, ``avatar_url`` or ``raw`` fetches userinfo (with
+        :meth:`fetch_userinfo`'s retries) on ``session``.
+        """
         if set(str(token.get("scope", "")).replace(",", " ").split()) == {"snsapi_base"}:
             return WeChatProfile.from_token(token)
-        return WeChatProfile.from_userinfo(
-            self.fetch_userinfo(token, session), token, avatar_origin=self._avatar_origin
+        return WeChatProfile.lazy(
+            token,
+            lambda: self.fetch_userinfo(token, session),
+            avatar_origin=self._avatar_origin,
         )
 
 

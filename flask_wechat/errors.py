@@ -256,6 +256,14 @@ class AccessTokenExpired(TokenError):
     """The access token is past its 7200 seconds (42001)."""
 
 
+class ProfileNotFetched(WeChatError):
+    """A profile field that needs ``/sns/userinfo`` was read after the sign-in.
+
+    :class:`~flask_wechat.WeChatProfile` fetches userinfo only while the sign-in
+    runs; read the fields you need inside the profile handler.
+    """
+
+
 class RefreshTokenExpired(TokenError):
     """The refresh token is invalid or past its 30 days (40030, 42002)."""
 

@@ -196,10 +196,20 @@ def sign_in(state: WeChatState, path: str, code: str) -> Any:
     token = client.fetch_token(code, scope, wechat)
     if token.get("is_snapshotuser") == 1:
         raise SnapshotUser("WeChat snapshot mode: the profile would be virtual")
-    profile = client.profile_for(token, wechat)
-    user = handler(profile, token)
-    if user is None:
-        raise SignInRefused("the profile handler refused this account")
+    profile = client.profile_for(token, wechat)  # userinfo only if the handler reads it
+    try:
+        user = handler(profile, token)
+        if user is None:
+            raise SignInRefused("the profile handler refused this account")
+        _log_in(state, user, token)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        signals.signed_in.send(app, user=user, profile=profile, token=token)
+    finally:
+        profile.detach()
+    return user
+
+
+def _log_in(state: WeChatState, user: Any, token: Token) -> None:
     renew_session()
     remember = state.settings.remember
     if not login_user(user, remember=remember):
@@ -210,9 +220,6 @@ def sign_in(state: WeChatState, path: str, code: str) -> Any:
         # end of this request.
         session["_remember"] = "clear"
     state.storage.save(user, token)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    signals.signed_in.send(app, user=user, profile=profile, token=token)
-    return user
 
 
 def sign_out(user: Any) -> None:

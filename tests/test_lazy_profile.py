@@ -56,6 +56,7 @@ def test_a_returning_person_signs_in_with_one_call(wechat_emulator):
     assert list(people.values())[0].nickname == "李雷"
 
 
+@pytest.mark.kind_wechat  # one retry in all: a -1 and then WeChat's 40001 would use it up
 def test_reading_a_field_inside_the_handler_fetches_it_with_the_retry_policy(wechat_emulator):
     seen: list[str | None] = []
 

@@ -12,6 +12,7 @@ MODULES = {
     "floor": "bench.contenders.floor",
     "flask-dance": "bench.contenders.flask_dance_wechat",
     "flask-wechat": "bench.contenders.flask_wechat_ext",
+    "flask-wechat-returning": "bench.contenders.flask_wechat_returning",
 }
 
 
