@@ -1194,3 +1194,40 @@ def test_callback_domains_of_the_world_survive_a_reset_and_added_ones_do_not():
     for bad in ("", "https://x.example/cb"):
         with pytest.raises(ValueError):
             world.add_callback_domain(bad)
+
+
+def test_latency_with_jitter_set_at_run_time_delays_every_sns_call(wechat_emulator):
+    import time
+
+    import requests
+
+    url = wechat_emulator.url
+    refused = requests.post(f"{url}/_emulator/latency", json={"seconds": -1}, timeout=5)
+    assert refused.status_code == 400
+    answer = requests.post(
+        f"{url}/_emulator/latency", json={"seconds": 0.15, "jitter": 0.05}, timeout=5
+    )
+    assert answer.json() == {"seconds": 0.15, "jitter": 0.05}
+    waits = []
+    for _ in range(4):
+        started = time.perf_counter()
+        requests.get(f"{url}/sns/auth", params={"access_token": "x", "openid": "y"}, timeout=5)
+        waits.append(time.perf_counter() - started)
+    assert all(0.15 <= wait < 1.0 for wait in waits), waits
+    started = time.perf_counter()
+    requests.get(f"{url}/_emulator/latency", timeout=5)  # the control API is never delayed
+    assert time.perf_counter() - started < 0.15
+    wechat_emulator.world.set_latency(0)
+    started = time.perf_counter()
+    requests.get(f"{url}/sns/auth", params={"access_token": "x", "openid": "y"}, timeout=5)
+    assert time.perf_counter() - started < 0.15
+
+
+def test_latency_is_set_at_start_too():
+    from flask_wechat.emulator import World
+
+    world = World(latency=0.08, jitter=0.02)
+    delays = [world.next_delay() for _ in range(50)]
+    assert all(0.08 <= delay <= 0.1 for delay in delays) and len(set(delays)) > 1
+    with pytest.raises(ValueError):
+        World(latency=float("nan"))

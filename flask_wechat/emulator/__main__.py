@@ -34,12 +34,25 @@ def main(argv: list[str] | None = None) -> int:
         f"(default: {USERINFO_40001_ONE_IN}; 0 = never)",
     )
     parser.add_argument("--seed", default="0", help="seed for which tokens meet it (default: 0)")
+    parser.add_argument(
+        "--latency", type=float, default=0.0, metavar="MS", help="each /sns/ call waits MS ms"
+    )
+    parser.add_argument(
+        "--jitter", type=float, default=0.0, metavar="MS", help="...plus up to MS ms more"
+    )
     args = parser.parse_args(argv)
     if args.userinfo_40001_one_in < 0:
         parser.error("--userinfo-40001-one-in must be 0 or more")
+    if not (0 <= args.latency <= 60_000 and 0 <= args.jitter <= 60_000):
+        parser.error("--latency and --jitter must be from 0 to 60000 ms")
 
     signal.signal(signal.SIGTERM, _interrupt)
-    world = World(seed=args.seed, userinfo_40001_one_in=args.userinfo_40001_one_in)
+    world = World(
+        seed=args.seed,
+        userinfo_40001_one_in=args.userinfo_40001_one_in,
+        latency=args.latency / 1000,
+        jitter=args.jitter / 1000,
+    )
     server = EmulatorServer(world, host=args.host, port=args.port, quiet=args.quiet).start()
     print(f"WeChat emulator running at {server.url}/")
     print("Emulator-only test credentials (not real WeChat credentials, valid nowhere else):")

@@ -52,6 +52,10 @@ def _log_and_inject_fault() -> Response | None:
         world.log_request(request.method, path, parse_qsl(raw, keep_blank_values=True), form)
     if path.startswith(CONTROL_PREFIX):
         return None
+    if path.startswith("/sns/"):
+        delay = world.next_delay()
+        if delay:
+            time.sleep(delay)  # a WeChat far away
     fault = world.take_fault(path)
     if fault is None:
         return None

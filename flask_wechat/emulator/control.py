@@ -63,6 +63,24 @@ def reset() -> Any:
     return jsonify({"ok": True})
 
 
+@bp.get("/latency")
+def get_latency() -> Any:
+    """Each ``/sns/`` call's delay: ``{"seconds": S, "jitter": J}``."""
+    seconds, jitter = get_world().latency
+    return jsonify({"seconds": seconds, "jitter": jitter})
+
+
+@bp.post("/latency")
+def set_latency() -> Any:
+    """``{"seconds": S, "jitter": J}``: every ``/sns/`` call waits S plus up to J seconds."""
+    data = _payload()
+    seconds, jitter = _number(data.get("seconds", 0)), _number(data.get("jitter", 0))
+    if seconds is None or jitter is None or seconds < 0 or jitter < 0 or seconds > 60:
+        return _bad("'seconds' and 'jitter' must be numbers from 0 (seconds at most 60)")
+    get_world().set_latency(seconds, jitter)
+    return get_latency()
+
+
 @bp.get("/realism")
 def get_realism() -> Any:
     """How harsh the emulator is: ``{"userinfo_40001_one_in": N}`` (0: never)."""

@@ -12,6 +12,7 @@ import base64
 import copy
 import dataclasses
 import hashlib
+import math
 import random
 import secrets
 import string
@@ -336,6 +337,7 @@ class _State:
     userinfo_40001_one_in: int = USERINFO_40001_ONE_IN
     hiccups: random.Random = field(default_factory=random.Random)
     suffixes: random.Random = field(default_factory=random.Random)
+    jitters: random.Random = field(default_factory=random.Random)
 
 
 class World:
@@ -359,8 +361,13 @@ class World:
         seed: int | str = 0,
         userinfo_40001_one_in: int = USERINFO_40001_ONE_IN,
         callback_domains: tuple[str, ...] = DEFAULT_CALLBACK_DOMAINS,
+        latency: float = 0.0,
+        jitter: float = 0.0,
     ) -> None:
         self._lock = threading.RLock()
+        self._latency = (0.0, 0.0)
+        self.set_latency(latency, jitter)
+        self._start_latency = self._latency
         self._state = _State()
         self._seed = seed
         self._callback_domains = tuple(d.strip().lower() for d in callback_domains)
@@ -382,6 +389,32 @@ class World:
             self._state.offset += seconds
             return self.now()
 
+    # -- distance ----------------------------------------------------------------------
+
+    def set_latency(self, seconds: float, jitter: float = 0.0) -> None:
+        """Make every ``/sns/`` call wait ``seconds`` plus up to ``jitter`` more (0: none).
+
+        WeChat is tens to hundreds of milliseconds from most servers; the load test
+        and the benchmarks set it at start (``--latency``) or at run time (the control
+        API's ``/_emulator/latency``); :meth:`reset` goes back to the one given at start.
+        """
+        if not (math.isfinite(seconds) and math.isfinite(jitter)) or seconds < 0 or jitter < 0:
+            raise ValueError("latency and jitter must be finite and not negative")
+        with self._lock:
+            self._latency = (float(seconds), float(jitter))
+
+    @property
+    def latency(self) -> tuple[float, float]:
+        """``(seconds, jitter)`` of each ``/sns/`` call."""
+        with self._lock:
+            return self._latency
+
+    def next_delay(self) -> float:
+        """How long the next ``/sns/`` call waits (seeded jitter)."""
+        with self._lock:
+            seconds, jitter = self._latency
+            return seconds + (self._state.jitters.uniform(0, jitter) if jitter else 0.0)
+
     # -- setup -----------------------------------------------------------------------
 
     def reset(self, seed: int | str | None = None) -> None:
@@ -396,6 +429,8 @@ class World:
             self._state = _State(userinfo_40001_one_in=self._userinfo_40001_one_in)
             self._state.hiccups.seed(f"hiccups:{self._seed}")
             self._state.suffixes.seed(f"suffixes:{self._seed}")
+            self._state.jitters.seed(f"jitters:{self._seed}")
+            self._latency = getattr(self, "_start_latency", self._latency)
             for app in default_apps(self._callback_domains):
                 self._state.apps[app.appid] = app
             for user in default_users():
