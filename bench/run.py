@@ -1,6 +1,6 @@
 """The benchmark harness: ``python -m bench.run [--rounds N] [--quick]``.
 
-Three contenders (see :mod:`bench.contenders`) complete the same WeChat callback
+The contenders (see :mod:`bench.contenders`) complete the same WeChat callback
 (state check, token, userinfo, ``login_user``, redirect) against one emulator that runs
 in a child process (:mod:`bench.emulator_process`), so only the app's work is counted
 here. The apps are driven in-process with Flask's test client; each callback gets a
@@ -10,7 +10,7 @@ wall time (``perf_counter``) and this thread's CPU time (``thread_time``).
 
 Contenders take turns in rounds (the order rotates every round) so that drift of the
 machine hits all alike; medians are over every timed callback. The same run measures
-the sign-in page against a bare ``render_template`` of a page of similar size, the
+the sign-in page against Flask rendering its very bytes from one compiled template, the
 import time of ``flask_wechat`` over its dependencies (fresh interpreters), the WeChat
 calls per sign-in (the emulator's request log) and the TCP connections each contender
 opened (the emulator's ``connections_opened``). Prints markdown tables.
