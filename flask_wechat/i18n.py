@@ -32,6 +32,7 @@ from typing import Any, Callable
 
 from flask import current_app, render_template, request, session, url_for
 from flask.sessions import NullSession
+from flask_login import AnonymousUserMixin
 from markupsafe import Markup
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
@@ -255,5 +256,44 @@ def render(
         next_url=next_url,
     )
     if not app_is_ready:
-        return current_app.jinja_env.get_or_select_template(template_name).render(context)
+        return _render_without_the_app(template_name, context)
     return render_template(template_name, **context)
+
+
+def _render_without_the_app(template_name: str, context: dict[str, Any]) -> str:
+    # The app lacks its LoginManager, user loader or secret key. Its context
+    # processors run one by one, those that fail left out (Flask-Login's, for
+    # one), and overrides reading current_user see an anonymous visitor. If the
+    # app's templates still cannot render, a plain page says the same.
+    merged: dict[str, Any] = {"current_user": AnonymousUserMixin()}
+    for processor in _context_processors():
+        try:
+            merged.update(processor())
+        except Exception:  # noqa: S112 - that processor needs what the app lacks
+            continue
+    merged.update(context)
+    try:
+        return current_app.jinja_env.get_or_select_template(template_name).render(merged)
+    except Exception:
+        return _plain_page(context)
+
+
+def _context_processors() -> list[Callable[[], dict[str, Any]]]:
+    processors = current_app.template_context_processors
+    names: list[str | None] = [None, *reversed(request.blueprints)]
+    return [func for name in names for func in processors.get(name, ())]
+
+
+def _plain_page(context: dict[str, Any]) -> str:
+    gettext = context["_"]
+    title, reason = gettext(context.get("title", "")), gettext(context.get("reason", ""))
+    reference = context.get("reference")
+    note = gettext("Reference: %(reference)s", reference=reference) if reference else ""
+    return str(
+        Markup(
+            '<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            "<title>{title}</title></head><body><main><h1>{title}</h1><p>{reason}</p>"
+            "<p>{note}</p></main></body></html>"
+        ).format(lang=context.get("html_lang", "en"), title=title, reason=reason, note=note)
+    )

@@ -203,7 +203,14 @@ def sign_in(state: WeChatState, path: str, code: str) -> Any:
             raise SignInRefused("the profile handler refused this account")
         _log_in(state, user, token)
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        signals.signed_in.send(app, user=user, profile=profile, token=token)
+        try:
+            signals.signed_in.send(app, user=user, profile=profile, token=token)
+        except BaseException:
+            # A receiver failed (its own bug, or WeChat's answer to a field it read):
+            # the person sees an error page, so they must not be signed in behind it.
+            logout_user()
+            renew_session()
+            raise
     finally:
         profile.detach()
     return user
@@ -223,15 +230,16 @@ def _log_in(state: WeChatState, user: Any, token: Token) -> None:
 
 
 def sign_out(user: Any) -> None:
-    """Start a fresh session, log out (which forgets the token), send ``signed_out``.
+    """Log out (which forgets the token), send ``signed_out``, start a fresh session.
 
-    The session is renewed *before* ``logout_user()``: Flask-Login asks for
-    the remember cookie's deletion by a flag in the session, which a renewal
-    afterwards would wipe, leaving the cookie to sign the person in again.
+    ``user_logged_out`` and ``signed_out`` receivers see the session as it
+    was. The renewal keeps Flask-Login's request to delete the remember
+    cookie (``_remember``): without it the cookie would sign the person in
+    again at the next request.
     """
-    renew_session()
     logout_user()
     signals.signed_out.send(current_app._get_current_object(), user=user)  # type: ignore[attr-defined]
+    renew_session("_remember")
 
 
 def sign_in_failed(error: WeChatError) -> None:
@@ -239,14 +247,28 @@ def sign_in_failed(error: WeChatError) -> None:
     signals.sign_in_failed.send(current_app._get_current_object(), error=error)  # type: ignore[attr-defined]
 
 
-def renew_session() -> None:
-    """Clear the session but for :data:`KEPT_ACROSS_RENEWAL`.
+def renew_session(*also_keep: str) -> None:
+    """A fresh session: cleared but for :data:`KEPT_ACROSS_RENEWAL` (and ``also_keep``).
 
     Nothing planted in the session before sign-in (fixation) may survive it.
+    Where the server keeps sessions (Flask-Session's ``regenerate``), the
+    session also gets a new id and the old one is deleted from the store, so
+    an id planted in the browser, or copied from it, opens nothing. Whether
+    the session is permanent is kept.
     """
-    kept = {key: session[key] for key in KEPT_ACROSS_RENEWAL if key in session}
+    keep = KEPT_ACROSS_RENEWAL + also_keep
+    kept = {key: session[key] for key in keep if key in session}
+    permanent = session.permanent
+    regenerate = getattr(current_app.session_interface, "regenerate", None)
+    if callable(regenerate):
+        session[_RENEWING] = True  # Flask-Session regenerates only a non-empty session
+        regenerate(session)
     session.clear()
     session.update(kept)
+    session.permanent = permanent
+
+
+_RENEWING = "_wechat_renewing"
 
 
 def _remember_cookie_name() -> str:

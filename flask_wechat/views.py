@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask_login import current_user
 from jinja2 import Environment, FileSystemLoader
 from werkzeug.wrappers import Response
@@ -102,7 +102,10 @@ CALLBACK_REFERRER_POLICY = "no-referrer"
 
 
 def _next_arg() -> str | None:
-    return state.safe_next(request.args.get("next"))
+    asked = request.args.get("next")
+    if asked is None and current_app.config.get("USE_SESSION_FOR_NEXT"):
+        asked = session.get("next")  # where Flask-Login put it (USE_SESSION_FOR_NEXT)
+    return state.safe_next(asked)
 
 
 def csrf_token() -> str:
@@ -112,8 +115,12 @@ def csrf_token() -> str:
 
 @blueprint.before_request
 def check_setup() -> None:
-    """Missing set-up (no ``SECRET_KEY``, no ``LoginManager``, …) is a clear page, not a 500."""
-    signin.check_setup(signin.current_state())
+    """Missing set-up (no ``SECRET_KEY``, no ``LoginManager``, …) is a clear page, not a 500.
+
+    The blueprint's static files are served all the same: the page needs its stylesheet.
+    """
+    if request.endpoint != "wechat.static":
+        signin.check_setup(signin.current_state())
 
 
 @blueprint.get("/login")
@@ -241,6 +248,16 @@ def error_page(error: WeChatError) -> tuple[str, int]:
 
 #: The endpoints whose failures are failed sign-ins (the ``sign_in_failed`` signal).
 SIGN_IN_ENDPOINTS = frozenset({"wechat.authorize", "wechat.callback"})
+
+
+@blueprint.errorhandler(RuntimeError)
+def missing_setup(error: RuntimeError) -> tuple[str, int]:
+    """Flask's (and Flask-WTF's) RuntimeError for a missing secret key: the set-up page."""
+    problems = signin.setup_problems(current_app._get_current_object())  # type: ignore[attr-defined]
+    if not problems:
+        raise error
+    return error_page(SetupIncomplete(problems))
+
 
 if CSRFError is not None:  # Flask-WTF refused a form of ours before our view ran
 

@@ -64,3 +64,13 @@ def test_static_files_load_and_each_page_view_logs_one_line(wechat_emulator, cap
     with caplog.at_level(logging.INFO, logger="flask_wechat"):
         client.get("/wechat/login")
     assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
+
+
+def test_an_override_that_cannot_render_without_the_app_gets_a_plain_page(wechat_emulator):
+    app = Flask(__name__, template_folder=str(Path(__file__).parent / "templates_broken"))
+    app.config.update(TESTING=False, **wechat_emulator.config)
+    WeChat(app)  # no SECRET_KEY, no LoginManager
+    response = app.test_client().get("/wechat/login", headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 503
+    page = response.data.decode()
+    assert "微信登录暂不可用" in page and "参考编号" in page
