@@ -8,7 +8,7 @@ from typing import Any, Callable
 from requests import Response
 from requests_oauthlib import OAuth2Session
 
-from .client import Token, WeChatClient, transport_errors
+from .client import Token, WeChatClient, guarded
 
 #: Refresh this many seconds before WeChat's own expiry, so a call never races it.
 REFRESH_MARGIN = 60
@@ -54,12 +54,10 @@ class WeChatSession(OAuth2Session):
             return super().request(method, url, *args, **kwargs)
         if float(self.token.get("expires_at") or 0) - REFRESH_MARGIN < time.time():
             self.refresh()
-        with transport_errors():
-            response = super().request(method, url, *args, **kwargs)
+        response = guarded(super().request, method, url, *args, **kwargs)
         if _errcode(response) in _REFRESH_ON:
             self.refresh()
-            with transport_errors():
-                response = super().request(method, url, *args, **kwargs)
+            response = guarded(super().request, method, url, *args, **kwargs)
         return response
 
     def refresh(self) -> Token:

@@ -12,7 +12,7 @@ import ipaddress
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Callable, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
 import requests
@@ -31,6 +31,7 @@ from .errors import (
     TokenError,
     TokenRefused,
     UnavailableError,
+    WeChatError,
 )
 from .profile import WeChatProfile
 
@@ -49,6 +50,7 @@ WEBSITE_SCOPE = "snsapi_login"
 IN_WECHAT_SCOPES = ("snsapi_userinfo", "snsapi_base")
 
 Token = dict[str, Any]
+T = TypeVar("T")
 
 #: Read-only calls (userinfo, refresh, sns/auth) are tried once more after
 #: WeChat's "system busy" (-1), an unreadable answer or a timeout, and userinfo
@@ -197,15 +199,15 @@ class WeChatClient:
         """
         session = session or self.session(scope=scope)
         try:
-            with transport_errors():
-                token = session.fetch_token(
-                    f"{self.api_base_url}/sns/oauth2/access_token",
-                    code=code,
-                    client_secret=self._secret,
-                    method="GET",
-                    include_client_id=True,  # never an HTTP Basic header
-                    timeout=self.timeout,
-                )
+            token = guarded(
+                session.fetch_token,
+                f"{self.api_base_url}/sns/oauth2/access_token",
+                code=code,
+                client_secret=self._secret,
+                method="GET",
+                include_client_id=True,  # never an HTTP Basic header
+                timeout=self.timeout,
+            )
         except Warning as changed:
             # oauthlib warns when WeChat grants another scope than asked for;
             # WeChat's answer is what the token can do, so keep it.
@@ -301,10 +303,9 @@ class WeChatClient:
         """
         for attempt in range(READ_RETRIES + 1):
             try:
-                with transport_errors():
-                    response = session.get(
-                        f"{self.api_base_url}{path}", timeout=self.timeout, **kwargs
-                    )
+                response = guarded(
+                    session.get, f"{self.api_base_url}{path}", timeout=self.timeout, **kwargs
+                )
                 try:
                     return read_json(response)
                 except InvalidCredentials as refused:
@@ -359,9 +360,34 @@ def _is_loopback(url: str) -> bool:
         return False
 
 
+def guarded(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``call(*args, **kwargs)``, its transport failures (and oauthlib's expiry
+    check) turned into typed errors.
+
+    The typed error is raised after the ``except`` block, so it carries no
+    ``__context__``: requests' exceptions hold the URL, whose query holds the
+    app secret and the code, and a tool that prints suppressed contexts would
+    show it.
+    """
+    failure: WeChatError
+    try:
+        return call(*args, **kwargs)
+    except TokenExpiredError:
+        failure = AccessTokenExpired("the access token is past its expires_at")
+    except requests.Timeout:
+        failure = UnavailableError("WeChat did not answer in time")
+    except requests.RequestException as error:
+        failure = UnavailableError(f"could not reach WeChat ({type(error).__name__})")
+    raise failure
+
+
 @contextmanager
 def transport_errors() -> Iterator[None]:
-    """Turn transport failures and oauthlib's expiry check into typed errors."""
+    """The same as :func:`guarded`, for a ``with`` block (0.1's form).
+
+    Inside a ``with`` block the original exception stays the typed error's
+    (suppressed) ``__context__``; the library itself uses :func:`guarded`.
+    """
     try:
         yield
     except TokenExpiredError:

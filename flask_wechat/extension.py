@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, TypeVar
 
 from flask import Flask
 from flask_login import current_user, user_logged_in, user_logged_out
 
-from . import csrf
+from . import csrf, signin
 from .api import WeChatSession
 from .browsers import in_wechat_browser
 from .cli import wechat_cli
@@ -147,6 +148,33 @@ class WeChat:
         token = self.token
         return bool(token) and current_state().client_for(token).check_token(token)  # type: ignore[arg-type]
 
+    # -- 0.1's sign-in steps, now in flask_wechat.signin ------------------------
+
+    def sign_out(self) -> None:
+        """Sign the current person out (deprecated: use the blueprint's logout form)."""
+        _deprecated("sign_out", "signin.sign_out(user)")
+        signin.sign_out(current_user._get_current_object())
+
+    def sign_in(self, path: str, code: str) -> Any:
+        """Deprecated: the blueprint's callback runs :func:`flask_wechat.signin.sign_in`."""
+        _deprecated("sign_in", "signin.sign_in(state, path, code)")
+        return signin.sign_in(current_state(), path, code)
+
+    def path_for(self, request: Any) -> str:
+        """Deprecated: :func:`flask_wechat.signin.choose_path`."""
+        _deprecated("path_for", "signin.choose_path(state)")
+        return signin.choose_path(current_state())
+
+    def authorize_url(self, path: str, redirect_uri: str, state: str) -> str:
+        """Deprecated: :func:`flask_wechat.signin.authorize_url`."""
+        _deprecated("authorize_url", "signin.authorize_url(state, ...)")
+        return signin.authorize_url(current_state(), path, redirect_uri, state)
+
+    def sign_in_failed(self, error: Any) -> None:
+        """Deprecated: :func:`flask_wechat.signin.sign_in_failed`."""
+        _deprecated("sign_in_failed", "signin.sign_in_failed(error)")
+        signin.sign_in_failed(error)
+
     # -- Flask-Login's signals -------------------------------------------------
 
     def _forget_token(self, app: Flask, user: Any = None, **extra: Any) -> None:
@@ -157,6 +185,15 @@ class WeChat:
         storage = current_state(app).storage
         if isinstance(storage, SessionStorage):
             storage.keep_only(user)
+
+
+def _deprecated(name: str, instead: str) -> None:
+    warnings.warn(
+        f"WeChat.{name}() is deprecated since 0.2: the sign-in's steps live in "
+        f"flask_wechat.signin ({instead})",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
 
 __all__ = ["OFFICIAL_ACCOUNT", "WEBSITE", "WeChat", "in_wechat_browser"]

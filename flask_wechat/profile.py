@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -36,7 +37,7 @@ class WeChatProfile:
     what you need while the handler runs.
     """
 
-    __slots__ = ("_openid", "_unionid", "_fields", "_fetch")
+    __slots__ = ("_openid", "_unionid", "_fields", "_fetch", "_lock")
 
     def __init__(
         self,
@@ -54,6 +55,7 @@ class WeChatProfile:
             "raw": MappingProxyType(dict(raw or {})),
         }
         self._fetch: Callable[[], dict[str, Any]] | None = None
+        self._lock = threading.Lock()  # one userinfo call, whatever the threads reading
 
     @property
     def openid(self) -> str:
@@ -103,14 +105,18 @@ class WeChatProfile:
         self._fetch = None
 
     def _userinfo(self) -> dict[str, Any]:
-        if self._fields is None:
-            if self._fetch is None:
-                raise ProfileNotFetched(
-                    "the profile's userinfo was not read during the sign-in: read the "
-                    "fields you need inside the profile handler"
-                )
-            self._fields = self._fetch()
-        return self._fields
+        fields = self._fields
+        if fields is not None:
+            return fields
+        with self._lock:
+            if self._fields is None:
+                if self._fetch is None:
+                    raise ProfileNotFetched(
+                        "the profile's userinfo was not read during the sign-in: read the "
+                        "fields you need inside the profile handler"
+                    )
+                self._fields = self._fetch()
+            return self._fields
 
     # -- building ----------------------------------------------------------------
 
@@ -156,6 +162,8 @@ class WeChatProfile:
 
     # -- as a value ----------------------------------------------------------------
 
+    # Equal when the ids and whatever userinfo both hold are equal: a profile
+    # whose userinfo was never fetched compares as having none.
     def _key(self) -> tuple[Any, ...]:
         shown = self._fields or {}
         return (self._openid, self._unionid, shown.get("nickname"), shown.get("avatar_url"))

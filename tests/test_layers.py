@@ -292,3 +292,27 @@ def test_the_emulators_error_has_its_own_name_and_the_old_one_warns():
     with pytest.warns(DeprecationWarning, match="EmulatorError"):
         old = emulator.WeChatError
     assert old is emulator.EmulatorError and old is not WeChatError
+
+
+def test_0_1s_sign_in_steps_on_the_wechat_object_still_work_with_a_warning(
+    make_app, wechat_emulator
+):
+    from flask_wechat.testing import sign_out
+
+    from .helpers import sign_in
+
+    app = make_app()
+    wechat = app.extensions["wechat"].extension
+
+    @app.get("/old-sign-out")
+    def old_sign_out() -> str:
+        wechat.sign_out()
+        return "out"
+
+    client = app.test_client()
+    sign_in(client, wechat_emulator)
+
+    with pytest.warns(DeprecationWarning, match="sign_out"):
+        assert client.get("/old-sign-out").data == b"out"
+    assert client.get("/").data == b"anonymous"
+    assert sign_out(client).status_code == 302  # and the form still works

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from flask_wechat.emulator import MP_APP_SECRET, WEBSITE_APP_SECRET
+from flask_wechat.emulator import MP_APP_SECRET, WEBSITE_APP_ID, WEBSITE_APP_SECRET
 from flask_wechat.redact import redact
 
 from .helpers import sign_in, start, stored_token
@@ -144,3 +144,20 @@ def test_no_secret_in_logs_when_wechat_cannot_be_reached(make_app, wechat_emulat
     assert "Retry" in text or "retry" in text.lower()  # urllib3 did log its retry
     for secret in (WEBSITE_APP_SECRET, code):
         assert secret not in text
+
+
+def test_a_transport_failure_keeps_no_url_in_its_exception_chain(make_app, wechat_emulator):
+    from flask_wechat.client import WeChatClient
+    from flask_wechat.errors import UnavailableError
+
+    client = WeChatClient(
+        WEBSITE_APP_ID, WEBSITE_APP_SECRET, api_base_url=f"http://127.0.0.1:{_closed_port()}"
+    )
+    with pytest.raises(UnavailableError) as caught:
+        client.fetch_token("C0DE")
+    chain, error = [], caught.value
+    while error is not None:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    assert len(chain) == 1, chain  # nothing behind it, suppressed or not
+    assert WEBSITE_APP_SECRET not in repr(chain) and "C0DE" not in repr(chain)
