@@ -317,7 +317,7 @@ def test_failures_during_a_connect_go_to_connect_failed_and_retry_the_connect(we
         wechat_emulator.approve(start_connect(client), user=USER_LILEI, action="deny")
     )
     assert declined.status_code == 200
-    assert 'href="/wechat/connect?next=%2Faccount"' in declined.data.decode()  # try again
+    assert 'href="/wechat/connect?next=/account"' in declined.data.decode()  # try again
     assert [type(sent["error"]).__name__ for sent in seen["connect_failed"]] == ["AccessDenied"]
     assert seen["sign_in_failed"] == []
     assert client.get("/").data == b"signed in as alice"

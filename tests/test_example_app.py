@@ -153,7 +153,7 @@ def test_demo_accounts_sign_in_without_wechat_and_only_with_the_forms_token(make
     assert (response.status_code, response.location) == (302, "/account")
     account = client.get("/account").data.decode()
     assert "Mei 小梅" in account and "Not connected" in account
-    assert 'href="/wechat/connect?next=%2Faccount"' in account
+    assert 'href="/wechat/connect?next=/account"' in account
     assert "You are signed in with a demo account." in client.get("/").data.decode()
 
 
