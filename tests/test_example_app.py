@@ -47,7 +47,9 @@ def test_example_signs_in_and_persists_users(make_example, wechat_emulator, tmp_
     fresh_client.set_cookie("session", cookie.value)
     assert "Han Meimei 🐼" in fresh_client.get("/account").data.decode()
     with sqlite3.connect(tmp_path / "users.sqlite3") as db:
-        assert db.execute("SELECT nickname FROM users").fetchall() == [("Han Meimei 🐼",)]
+        assert db.execute("SELECT nickname FROM users WHERE demo = 0").fetchall() == [
+            ("Han Meimei 🐼",)
+        ]
 
 
 def test_account_page_requires_sign_in(make_example):
@@ -215,3 +217,11 @@ def test_a_demo_account_disconnects_wechat(make_example, wechat_emulator):
     sign_out(client)
     sign_in(client, wechat_emulator, user="lilei")  # 李雷 is a newcomer again
     assert "李雷" in client.get("/account").data.decode()
+
+
+def test_with_real_credentials_there_are_no_shared_demo_accounts(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    app = create_app({**REAL_CREDENTIALS, "DATABASE": str(tmp_path / "u.sqlite3")})
+    client = app.test_client()
+    assert "Sign in as" not in client.get("/").data.decode()
+    assert client.post("/demo-sign-in", data={"account": "demo-mei"}).status_code == 404
