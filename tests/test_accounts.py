@@ -7,6 +7,7 @@ connect WeChat from their account page, then sign in with either.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -488,3 +489,70 @@ def test_the_language_switch_works_for_a_signed_in_person(wechat_emulator):
     response = client.get("/wechat/login?next=/wechat/disconnect&lang=zh-Hant")
     assert response.location == "/wechat/disconnect"
     assert "解除綁定微信" in client.get(response.location).data.decode()  # remembered
+
+
+# -- docs/accounts.md, run as written ----------------------------------------------------
+
+DOCS = (Path(__file__).resolve().parents[1] / "docs" / "accounts.md").read_text(encoding="utf-8")
+
+
+def recipe(name: str) -> str:
+    found = re.search(rf"<!-- tested: {name} -->\n```\w+\n(.*?)```", DOCS, re.S)
+    assert found, f"docs/accounts.md has no tested block {name!r}"
+    return found.group(1)
+
+
+class Member(UserMixin):
+    """The ``User`` the docs' recipe talks to: a model with a ``wechat_id`` column."""
+
+    rows: dict[str, Member] = {}
+
+    def __init__(self, user_id: str, wechat_id: str | None = None, has_password: bool = True):
+        self.id, self.wechat_id, self.has_password = user_id, wechat_id, has_password
+
+    @classmethod
+    def by_wechat_id(cls, wechat_id: str) -> Member | None:
+        return next((row for row in cls.rows.values() if row.wechat_id == wechat_id), None)
+
+    @classmethod
+    def create(cls, wechat_id: str) -> Member:
+        return cls.rows.setdefault(wechat_id, cls(wechat_id, wechat_id, has_password=False))
+
+    def save(self) -> None:
+        self.rows[self.id] = self
+
+
+def test_the_docs_recipes_connect_refuse_and_disconnect(wechat_emulator, tmp_path):
+    (tmp_path / "account.html").write_text(recipe("account-template"), encoding="utf-8")
+    app = Flask(__name__, template_folder=str(tmp_path))
+    app.config.update(SECRET_KEY="docs", TESTING=True, **wechat_emulator.config)
+    Member.rows = {"ann": Member("ann"), "ben": Member("ben")}
+    LoginManager(app).user_loader(Member.rows.get)
+    wechat = WeChat(app)
+    exec(recipe("account-hooks"), {"wechat": wechat, "User": Member, "gettext": str})  # noqa: S102
+
+    @app.post("/password-login/<name>")
+    def password_login(name: str) -> str:
+        login_user(Member.rows[name])
+        return "ok"
+
+    @app.get("/account")
+    def account() -> str:
+        from flask import render_template
+
+        return render_template("account.html", _=str)
+
+    ann, ben = app.test_client(), app.test_client()
+    ann.post("/password-login/ann")
+    assert 'href="/wechat/connect?next=/account"' in ann.get("/account").data.decode()
+    assert connect(ann, wechat_emulator).location == "/account"
+    assert Member.rows["ann"].wechat_id
+    assert 'action="/wechat/disconnect"' in ann.get("/account").data.decode()
+    ben.post("/password-login/ben")
+    assert connect(ben, wechat_emulator).status_code == 409  # AlreadyConnected
+    sign_in(ben, wechat_emulator, user=USER_HANMEIMEI)  # a WeChat-only account
+    refused = ben.post("/wechat/disconnect", data=disconnect_field(ben))
+    assert refused.status_code == 409
+    assert "WeChat is your only way to sign in. Set a password first." in refused.data.decode()
+    done = ann.post("/wechat/disconnect", data=disconnect_field(ann))
+    assert done.location == "/account" and Member.rows["ann"].wechat_id is None
