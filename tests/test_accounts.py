@@ -556,3 +556,16 @@ def test_the_docs_recipes_connect_refuse_and_disconnect(wechat_emulator, tmp_pat
     assert "WeChat is your only way to sign in. Set a password first." in refused.data.decode()
     done = ann.post("/wechat/disconnect", data=disconnect_field(ann))
     assert done.location == "/account" and Member.rows["ann"].wechat_id is None
+
+
+def test_connect_inside_wechat_goes_through_the_official_account(wechat_emulator):
+    app = build(wechat_emulator)
+    client = app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = "Mozilla/5.0 (iPhone) MicroMessenger/8.0.49"
+    client.post("/password-login/alice")
+    to_wechat = start_connect(client)
+    assert to_wechat.startswith(f"{wechat_emulator.url}/connect/oauth2/authorize?")
+    assert client.get(wechat_emulator.approve(to_wechat)).location == "/account"
+    assert client.get("/").data == b"signed in as alice"
+    (call,) = app.calls
+    assert call[:3] == ("connect", "alice", "李雷")
