@@ -569,3 +569,53 @@ def test_connect_inside_wechat_goes_through_the_official_account(wechat_emulator
     assert client.get("/").data == b"signed in as alice"
     (call,) = app.calls
     assert call[:3] == ("connect", "alice", "李雷")
+
+
+def test_fuzzed_disconnect_bodies_never_fail_and_disconnect_only_with_the_token(
+    wechat_emulator,
+):
+    """The logout fuzzer's bodies (any field, any value, broken encodings) at /disconnect."""
+    from urllib.parse import quote
+
+    from hypothesis import HealthCheck, given, settings
+
+    from .test_fuzz import GENUINE_TOKEN, LOGOUT_EXAMPLES, OWN_FIELD, logout_bodies
+
+    app = build(wechat_emulator)
+    client = app.test_client()
+    client.post("/password-login/alice")
+    ((name, token),) = [
+        (key, value) for key, value in disconnect_field(client).items() if key != "next"
+    ]
+    outcomes: dict[str, int] = {}
+
+    @settings(
+        max_examples=LOGOUT_EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(logout_bodies())
+    def one_body(example: tuple[list[tuple[str, str]], str, str]) -> None:
+        fields, raw_tail, charset = example
+        pairs = [
+            (name if key is OWN_FIELD else key, token if value is GENUINE_TOKEN else value)
+            for key, value in fields
+        ]
+        body = "&".join(f"{quote(key)}={quote(value)}" for key, value in pairs) + raw_tail
+        before = len(app.calls)
+        response = client.post(
+            "/wechat/disconnect",
+            data=body.encode(),
+            content_type="application/x-www-form-urlencoded" + charset,
+        )
+        assert response.status_code < 500, (body[:200], response.status_code)
+        if len(app.calls) > before:  # the hook ran: only with this browser's token
+            assert next((value for key, value in pairs if key == name), None) == token
+            outcomes["disconnected"] = outcomes.get("disconnected", 0) + 1
+        else:
+            outcomes[str(response.status_code)] = outcomes.get(str(response.status_code), 0) + 1
+
+    one_body()
+    assert outcomes.get("disconnected"), f"the positive control never disconnected: {outcomes}"
+    assert client.get("/").data == b"signed in as alice"
