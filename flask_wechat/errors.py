@@ -12,6 +12,8 @@ so code can catch what it can act on:
 * :class:`UnavailableError` - WeChat is busy, over quota, slow or answering
   garbage. Try again later.
 * :class:`TokenError` - a stored token no longer works; sign in again.
+* :class:`ConnectError` - connecting WeChat to a signed-in person's account, or
+  disconnecting it, cannot go on (someone else's WeChat, a refusal of the site's).
 
 These are protocol errors: they say what went wrong and who can fix it, and
 nothing about pages. The web layer (:mod:`flask_wechat.pages`) decides what a
@@ -201,6 +203,15 @@ class SetupIncomplete(ConfigurationError):
         super().__init__("the app's set-up is incomplete")
 
 
+class MissingConnectHandler(ConfigurationError):
+    """Connect or disconnect was asked for, but no hook was registered for it."""
+
+    hint = (
+        "register @wechat.connect_handler (and @wechat.disconnect_handler) to connect "
+        "WeChat to your users' accounts"
+    )
+
+
 class SettingsError(ConfigurationError):
     """A ``WECHAT_*`` setting is missing or invalid (raised at ``init_app``, naming the key)."""
 
@@ -266,6 +277,52 @@ class ProfileNotFetched(WeChatError):
 
 class RefreshTokenExpired(TokenError):
     """The refresh token is invalid or past its 30 days (40030, 42002)."""
+
+
+# -- connecting WeChat to an account -----------------------------------------
+
+
+class ConnectError(WeChatError):
+    """Connecting WeChat to the signed-in person's account, or disconnecting it, did not happen.
+
+    Nothing was changed. ``reason``, when given, is shown to the person in place
+    of the page's own: text in their language (your own gettext), never markup.
+    The message (``errmsg``) goes to the log only.
+    """
+
+    def __init__(
+        self, errmsg: str = "", errcode: int | None = None, *, reason: str | None = None
+    ) -> None:
+        super().__init__(errmsg, errcode)
+        self.reason = reason
+
+
+class NotSignedIn(ConnectError):
+    """Nobody is signed in: there is no account to connect WeChat to or disconnect it from."""
+
+
+class UserChanged(ConnectError):
+    """The person signed in at the callback is not the one who started the connect.
+
+    Checked before the code is exchanged: WeChat is not asked anything.
+    """
+
+
+class ConnectRefused(ConnectError):
+    """Your ``connect_handler`` refused to connect this WeChat account (raise it there)."""
+
+
+class AlreadyConnected(ConnectRefused):
+    """This WeChat account belongs to another user of the site.
+
+    Raise it from your ``connect_handler``: the person sees a page saying so and
+    nothing changes.
+    """
+
+
+class DisconnectRefused(ConnectError):
+    """Your ``disconnect_handler`` refused, for instance because WeChat is the
+    person's only way to sign in; pass ``reason`` to tell them why."""
 
 
 #: WeChat's errcodes on the sns APIs, and the error each one raises.

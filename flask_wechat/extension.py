@@ -16,11 +16,19 @@ from .client import OFFICIAL_ACCOUNT, WEBSITE, Token, WeChatClient
 from .config import Settings, load_settings
 from .errors import TokenError
 from .redact import install_log_redaction
-from .signin import ProfileHandler, WeChatState, current_state
+from .signin import (
+    ConnectHandler,
+    DisconnectHandler,
+    ProfileHandler,
+    WeChatState,
+    current_state,
+)
 from .storage import SessionStorage, TokenStorage
 from .views import blueprint
 
 F = TypeVar("F", bound=ProfileHandler)
+C = TypeVar("C", bound=ConnectHandler)
+D = TypeVar("D", bound=DisconnectHandler)
 
 
 class WeChat:
@@ -44,6 +52,8 @@ class WeChat:
     def __init__(self, app: Flask | None = None, *, storage: TokenStorage | None = None) -> None:
         self._storage: TokenStorage = storage or SessionStorage()
         self._profile_handler: ProfileHandler | None = None
+        self._connect_handler: ConnectHandler | None = None
+        self._disconnect_handler: DisconnectHandler | None = None
         self._states: list[WeChatState] = []
         if app is not None:
             self.init_app(app)
@@ -60,7 +70,14 @@ class WeChat:
         redaction (:func:`~flask_wechat.redact.install_log_redaction`).
         """
         install_log_redaction()
-        state = WeChatState(self, load_settings(app.config), self._storage, self._profile_handler)
+        state = WeChatState(
+            self,
+            load_settings(app.config),
+            self._storage,
+            self._profile_handler,
+            self._connect_handler,
+            self._disconnect_handler,
+        )
         self._states.append(state)
         app.extensions["wechat"] = state
         app.register_blueprint(blueprint, url_prefix=state.settings.url_prefix)
@@ -94,6 +111,40 @@ class WeChat:
         self._profile_handler = func
         for state in self._states:
             state.profile_handler = func
+        return func
+
+    def connect_handler(self, func: C) -> C:
+        """Register the function that connects WeChat to the signed-in person's account.
+
+        ``url_for("wechat.connect", next=...)`` (a link on your account page)
+        sends a signed-in person through WeChat; at the callback ``func(user,
+        profile, token)`` is called with the same user, who stays signed in.
+        Record ``profile.id`` on the user there, so that the profile handler
+        finds them next time. Raise
+        :class:`~flask_wechat.errors.AlreadyConnected` when that WeChat account
+        belongs to another user (the person sees a page saying so, nothing is
+        stored), or :class:`~flask_wechat.errors.ConnectRefused` for a reason of
+        your own. Then the token is stored and ``connected`` is sent. See
+        docs/accounts.md.
+        """
+        self._connect_handler = func
+        for state in self._states:
+            state.connect_handler = func
+        return func
+
+    def disconnect_handler(self, func: D) -> D:
+        """Register the function that disconnects WeChat from the signed-in person's account.
+
+        A POST to ``wechat.disconnect`` (``disconnect_button`` in
+        ``wechat/macros.html``, with its CSRF token) calls ``func(user)``.
+        Raise :class:`~flask_wechat.errors.DisconnectRefused` to refuse, for
+        instance when WeChat is that person's only way to sign in, with a
+        ``reason`` they read. Then the stored token is deleted and
+        ``disconnected`` is sent.
+        """
+        self._disconnect_handler = func
+        for state in self._states:
+            state.disconnect_handler = func
         return func
 
     # -- per app -------------------------------------------------------------

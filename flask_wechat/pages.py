@@ -32,6 +32,7 @@ _EXPIRED = N_("This sign-in link has expired")
 #: A link that never was, or was already used: nobody is told it "expired".
 _UNUSABLE = N_("This sign-in link can’t be used")
 _BUSY = N_("WeChat is busy")
+_NOT_CONNECTED = N_("WeChat was not connected")
 
 #: Error class -> its presentation; subclasses not listed use their nearest listed base.
 PRESENTATIONS: dict[type[errors.WeChatError], Presentation] = {
@@ -132,6 +133,56 @@ PRESENTATIONS: dict[type[errors.WeChatError], Presentation] = {
         502,
         N_("WeChat is not responding"),
         N_("WeChat sent an answer this site could not read. Please try again in a moment."),
+    ),
+    # -- connecting WeChat to an account --
+    errors.ConnectError: Presentation(
+        400,
+        _NOT_CONNECTED,
+        N_("Something went wrong while connecting WeChat to your account. Nothing was changed."),
+        "wechat/connect_error.html",
+    ),
+    errors.NotSignedIn: Presentation(
+        401,
+        N_("Sign in first"),
+        N_(
+            "Connecting or disconnecting WeChat is for an account that is signed in. "
+            "Please sign in, then try again."
+        ),
+        "wechat/connect_error.html",
+    ),
+    errors.UserChanged: Presentation(
+        403,
+        _NOT_CONNECTED,
+        N_(
+            "You are no longer signed in as the person who started connecting WeChat, so "
+            "nothing was changed. Sign in to the account you want, then connect WeChat again."
+        ),
+        "wechat/connect_error.html",
+    ),
+    errors.ConnectRefused: Presentation(
+        403,
+        _NOT_CONNECTED,
+        N_(
+            "This site did not allow this WeChat account to be connected to your account. "
+            "Nothing was changed."
+        ),
+        "wechat/connect_error.html",
+    ),
+    errors.AlreadyConnected: Presentation(
+        409,
+        N_("This WeChat is already connected to another account"),
+        N_(
+            "It is connected to a different account on this site, so it was not connected "
+            "to yours and nothing was changed. To use it here, sign in with WeChat to that "
+            "account and disconnect it there first."
+        ),
+        "wechat/already_connected.html",
+    ),
+    errors.DisconnectRefused: Presentation(
+        409,
+        N_("WeChat was not disconnected"),
+        N_("This site did not allow WeChat to be disconnected from your account."),
+        "wechat/disconnect_refused.html",
     ),
     # -- tokens after sign-in --
     errors.TokenError: Presentation(

@@ -15,6 +15,11 @@ One sign-in, as the views run it:
    ask the profile handler, renew the session, ``login_user``, keep the token,
    send ``signed_in``.
 4. :func:`sign_out` - renew the session, ``logout_user``, send ``signed_out``.
+
+Connecting WeChat to the account of the person signed in runs the same steps
+but the last: :func:`check_connect` at ``/connect``, then :func:`connect` at
+the callback (the connect handler instead of the profile handler, no new
+session, ``connected``); :func:`disconnect` undoes it.
 """
 
 from __future__ import annotations
@@ -23,28 +28,36 @@ import warnings
 from typing import TYPE_CHECKING, Any, Callable
 
 from flask import Flask, current_app, request, session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 
 from . import i18n, signals
 from .browsers import in_wechat_browser
 from .client import OFFICIAL_ACCOUNT, WEBSITE, WEBSITE_SCOPE, Token, WeChatClient
 from .errors import (
+    MissingConnectHandler,
     MissingProfileHandler,
+    NotSignedIn,
     SetupIncomplete,
     SignInRefused,
     SnapshotUser,
     StateError,
     UnsupportedBrowser,
+    UserChanged,
     WeChatError,
 )
 from .profile import WeChatProfile
 
 if TYPE_CHECKING:
     from .config import Settings
+    from .state import Pending
     from .storage import TokenStorage
 
 ProfileHandler = Callable[[WeChatProfile, Token], Any]
+#: ``(user, profile, token)``; raises :class:`~flask_wechat.errors.AlreadyConnected` to refuse.
+ConnectHandler = Callable[[Any, WeChatProfile, Token], Any]
+#: ``(user)``; raises :class:`~flask_wechat.errors.DisconnectRefused` to refuse.
+DisconnectHandler = Callable[[Any], Any]
 
 #: Session keys that survive the renewal at sign-in and sign-out (the language choice).
 KEPT_ACROSS_RENEWAL: tuple[str, ...] = (i18n.SESSION_KEY,)
@@ -55,8 +68,9 @@ class WeChatState:
 
     ``app.extensions["wechat"]`` holds it: ``settings`` (the checked
     ``WECHAT_*`` values), ``clients`` (a :class:`~flask_wechat.client.WeChatClient`
-    per way in), ``storage`` and ``profile_handler``; ``extension`` is the
-    :class:`~flask_wechat.WeChat` object that made it.
+    per way in), ``storage``, ``profile_handler``, ``connect_handler`` and
+    ``disconnect_handler``; ``extension`` is the :class:`~flask_wechat.WeChat`
+    object that made it.
     """
 
     def __init__(
@@ -65,11 +79,15 @@ class WeChatState:
         settings: Settings,
         storage: TokenStorage,
         profile_handler: ProfileHandler | None = None,
+        connect_handler: ConnectHandler | None = None,
+        disconnect_handler: DisconnectHandler | None = None,
     ) -> None:
         self.extension = extension
         self.settings = settings
         self.storage = storage
         self.profile_handler = profile_handler
+        self.connect_handler = connect_handler
+        self.disconnect_handler = disconnect_handler
         #: What the app lacks (:func:`setup_problems`), found at its first request.
         self.setup_problems: list[str] | None = None
         self.clients: dict[str, WeChatClient] = {
@@ -183,11 +201,9 @@ def authorize_url(
     return state.clients[WEBSITE].qrconnect_url(redirect_uri, pending_state, lang)
 
 
-def sign_in(state: WeChatState, path: str, code: str) -> Any:
-    """Exchange ``code``, ask the profile handler, and log the user in; returns the user."""
-    handler = state.profile_handler
-    if handler is None:
-        raise MissingProfileHandler("no profile_handler is registered")
+def exchange(state: WeChatState, path: str, code: str) -> tuple[Token, WeChatProfile]:
+    """Exchange ``code`` for the token; the profile reads userinfo when first asked, on the
+    same connection."""
     client = state.clients.get(path)
     if client is None:  # e.g. the official account was removed mid sign-in
         raise StateError(f"no WeChat app for the {path} path")
@@ -196,7 +212,15 @@ def sign_in(state: WeChatState, path: str, code: str) -> Any:
     token = client.fetch_token(code, scope, wechat)
     if token.get("is_snapshotuser") == 1:
         raise SnapshotUser("WeChat snapshot mode: the profile would be virtual")
-    profile = client.profile_for(token, wechat)  # userinfo only if the handler reads it
+    return token, client.profile_for(token, wechat)  # userinfo only if the handler reads it
+
+
+def sign_in(state: WeChatState, path: str, code: str) -> Any:
+    """Exchange ``code``, ask the profile handler, and log the user in; returns the user."""
+    handler = state.profile_handler
+    if handler is None:
+        raise MissingProfileHandler("no profile_handler is registered")
+    token, profile = exchange(state, path, code)
     try:
         user = handler(profile, token)
         if user is None:
@@ -229,6 +253,70 @@ def _log_in(state: WeChatState, user: Any, token: Token) -> None:
     state.storage.save(user, token)
 
 
+def signed_in_user() -> Any:
+    """The user signed in now; :class:`NotSignedIn` when nobody is."""
+    if not current_user.is_authenticated:
+        raise NotSignedIn("nobody is signed in")
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+def check_connect(state: WeChatState) -> str:
+    """Before ``/connect`` sends anyone to WeChat: the handler is there, someone is signed in.
+
+    Returns the signed-in user's id, for the pending entry.
+    """
+    if state.connect_handler is None:
+        raise MissingConnectHandler("no connect_handler is registered")
+    user_id = signed_in_user().get_id()
+    if user_id is None:
+        raise NotSignedIn("the signed-in user has no id")
+    return str(user_id)
+
+
+def connect(state: WeChatState, pending: Pending, code: str) -> Any:
+    """Connect WeChat to the account of the person who started; returns that user.
+
+    The person signed in now must be the one who started (checked before the
+    code is exchanged, so WeChat is asked nothing otherwise). The connect
+    handler may raise :class:`~flask_wechat.errors.AlreadyConnected` (or
+    another :class:`~flask_wechat.errors.ConnectRefused`): nothing is stored
+    then. The session is not renewed: the same person stays signed in.
+    """
+    handler = state.connect_handler
+    if handler is None:
+        raise MissingConnectHandler("no connect_handler is registered")
+    if not current_user.is_authenticated:
+        raise UserChanged("nobody is signed in any more")
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    if str(user.get_id()) != pending.connect_user:
+        raise UserChanged("another user is signed in than the one who started the connect")
+    token, profile = exchange(state, pending.path, code)
+    try:
+        handler(user, profile, token)
+        state.storage.save(user, token)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        signals.connected.send(app, user=user, profile=profile, token=token)
+    finally:
+        profile.detach()
+    return user
+
+
+def disconnect(state: WeChatState) -> Any:
+    """Ask the disconnect handler, forget the stored token, send ``disconnected``.
+
+    The handler may raise :class:`~flask_wechat.errors.DisconnectRefused`; the
+    token stays then. Returns the user.
+    """
+    handler = state.disconnect_handler
+    if handler is None:
+        raise MissingConnectHandler("no disconnect_handler is registered")
+    user = signed_in_user()
+    handler(user)
+    state.storage.delete(user)
+    signals.disconnected.send(current_app._get_current_object(), user=user)  # type: ignore[attr-defined]
+    return user
+
+
 def sign_out(user: Any) -> None:
     """Log out (which forgets the token), send ``signed_out``, start a fresh session.
 
@@ -245,6 +333,11 @@ def sign_out(user: Any) -> None:
 def sign_in_failed(error: WeChatError) -> None:
     """Tell the ``sign_in_failed`` signal's receivers about ``error``."""
     signals.sign_in_failed.send(current_app._get_current_object(), error=error)  # type: ignore[attr-defined]
+
+
+def connect_failed(error: WeChatError) -> None:
+    """Tell the ``connect_failed`` signal's receivers about ``error``."""
+    signals.connect_failed.send(current_app._get_current_object(), error=error)  # type: ignore[attr-defined]
 
 
 def renew_session(*also_keep: str) -> None:

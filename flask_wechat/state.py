@@ -2,7 +2,9 @@
 
 Pending sign-ins live in the (signed) session, so any worker can finish a
 sign-in another started. Each is single use and expires; a handful may be
-pending at once (several tabs).
+pending at once (several tabs). A connect (``/connect``: WeChat for the
+account of whoever is signed in) is pending the same way, and its entry also
+records for which user id it was started.
 """
 
 from __future__ import annotations
@@ -38,6 +40,13 @@ class Pending:
     #: "website" (QR code) or "official_account" (inside WeChat).
     path: str
     issued_at: float
+    #: For a connect, the id (``get_id()``) of the user who started it; ``None`` for a sign-in.
+    connect_user: str | None = None
+
+    @property
+    def is_connect(self) -> bool:
+        """Whether this is a connect rather than a sign-in."""
+        return self.connect_user is not None
 
 
 def mint(
@@ -46,6 +55,8 @@ def mint(
     path: str,
     max_age: float,
     fits: Callable[[MutableMapping[str, Any]], bool] = lambda session: True,
+    *,
+    connect_user: str | None = None,
 ) -> str:
     """Remember a new pending sign-in and return its unguessable state.
 
@@ -54,6 +65,9 @@ def mint(
     session does not ``fits`` (see :func:`cookie_fits`), the oldest pending
     sign-ins go first, then the new one's ``next``: a sign-in that lands on
     the home page beats a cookie the browser drops.
+
+    ``connect_user`` (a user id) makes it a connect for that user; a sign-in's
+    entry stays three items long, as before connects existed.
     """
     now = time.time()
     state = secrets.token_hex(16)
@@ -63,7 +77,8 @@ def mint(
         if now - entry[2] < max_age
     ]
     older = sorted(fresh, key=lambda item: item[1][2])[-(MAX_PENDING - 1) :]
-    entry = [next_url, path, now]
+    tail: list[Any] = [] if connect_user is None else [str(connect_user)]
+    entry = [next_url, path, now, *tail]
     while True:
         session[SESSION_KEY] = {**dict(older), state: entry}
         if fits(session):
@@ -71,7 +86,7 @@ def mint(
         if older:
             older.pop(0)
         elif entry[0] is not None:
-            entry = [None, path, now]
+            entry = [None, path, now, *tail]
         else:
             break  # the session is large for reasons of its own
     return state
@@ -121,10 +136,21 @@ def take(session: MutableMapping[str, Any], state: str | None, max_age: float) -
         session.pop(SESSION_KEY, None)
     if entry is None:
         raise StateUnknown("state missing, unknown or already used")
-    next_url, path, issued_at = entry
-    if time.time() - issued_at > max_age:
+    found = _pending(str(state), entry)
+    if time.time() - found.issued_at > max_age:
         raise StateExpired("state expired")
-    return Pending(state, next_url, path, issued_at)
+    return found
+
+
+def peek(session: MutableMapping[str, Any], state: str | None) -> Pending | None:
+    """The pending sign-in or connect for ``state``, left in place; ``None`` if unknown."""
+    entry = session.get(SESSION_KEY, {}).get(state) if state else None
+    return None if entry is None else _pending(str(state), entry)
+
+
+def _pending(state: str, entry: list[Any]) -> Pending:
+    next_url, path, issued_at, *rest = entry  # three items: a sign-in (and 0.1's entries)
+    return Pending(state, next_url, path, issued_at, rest[0] if rest else None)
 
 
 def safe_next(target: str | None) -> str | None:

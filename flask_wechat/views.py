@@ -1,4 +1,4 @@
-"""The ``wechat`` blueprint: sign-in page, authorize, callback, logout.
+"""The ``wechat`` blueprint: sign-in page, authorize, callback, logout, connect, disconnect.
 
 Every failure is a :class:`~flask_wechat.errors.WeChatError`; one handler
 turns it into a status code, a page in the person's language and one log
@@ -78,6 +78,9 @@ CSRF_KEY = csrf.SESSION_KEY
 # context, which can outlive one request (pytest-flask keeps one per test).
 _FRAME_SRC = "flask_wechat.frame_src"
 _NEXT = "flask_wechat.next"
+#: Set when this request is a connect (``/connect``, or its callback): failures go to
+#: ``connect_failed`` and "Try again" starts a connect again.
+_CONNECT = "flask_wechat.connect"
 _SCRIPT_SRC = "flask_wechat.script_src"
 #: WeChat's codes are short and alphanumeric; anything else is refused locally.
 _CODE_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -130,6 +133,9 @@ def login() -> Any:
     settings = app_state.settings
     next_url = _next_arg()
     if current_user.is_authenticated:
+        # The language switch of a page shown to a signed-in person comes through
+        # here: its ?lang= is remembered on the way on.
+        select_locale()
         return redirect(next_url or settings.login_redirect)
     path = signin.choose_path(app_state)  # inside WeChat with no official account: explains
     if path == WEBSITE and on_phone(request.user_agent.string):
@@ -180,15 +186,73 @@ def authorize() -> Response:
 def callback() -> Response:
     """WeChat's ``redirect_uri``: check the state, exchange the code, sign in."""
     app_state = signin.current_state()
-    pending = state.take(session, request.args.get("state"), app_state.settings.state_max_age)
+    returned_state = request.args.get("state")
+    known = state.peek(session, returned_state)
+    if known is not None and known.is_connect:  # even if it has expired
+        request.environ[_CONNECT] = True
+    pending = state.take(session, returned_state, app_state.settings.state_max_age)
     request.environ[_NEXT] = pending.next_url  # for the "try again" link of any error page
     code = request.args.get("code")
     if not code:
         raise AccessDenied("the person declined")
     if not _CODE_SHAPE.fullmatch(code):  # not worth a round trip to WeChat
         raise InvalidCode("the code is not shaped like WeChat's")
-    signin.sign_in(app_state, pending.path, code)
+    if pending.is_connect:
+        signin.connect(app_state, pending, code)
+    else:
+        signin.sign_in(app_state, pending.path, code)
     return redirect(state.safe_next(pending.next_url) or app_state.settings.login_redirect)
+
+
+@blueprint.get("/connect")
+def connect() -> Response:
+    """Connect WeChat to the signed-in person's account: as ``/authorize``, for that person.
+
+    ``url_for("wechat.connect", next=url_for("account"))`` on the account page.
+    The pending entry records the user's id; at the callback the app's
+    ``connect_handler`` runs and the person stays signed in. Nobody signed in:
+    Flask-Login's ``unauthorized()`` when the app has a login view or handler,
+    else a page saying to sign in first.
+    """
+    request.environ[_CONNECT] = True
+    app_state = signin.current_state()
+    manager = current_app.login_manager  # type: ignore[attr-defined]
+    if not current_user.is_authenticated and (
+        manager.login_view or manager.unauthorized_callback or manager.blueprint_login_views
+    ):
+        return manager.unauthorized()  # type: ignore[no-any-return]
+    user_id = signin.check_connect(app_state)
+    next_url = _next_arg()
+    request.environ[_NEXT] = next_url
+    path = signin.choose_path(app_state)
+    pending_state = state.mint(
+        session,
+        next_url,
+        path,
+        app_state.settings.state_max_age,
+        state.cookie_fits,
+        connect_user=user_id,
+    )
+    lang = "en" if select_locale() == "en" else None  # WeChat's QR page: cn or en
+    callback_url = url_for(".callback", _external=True)
+    return redirect(signin.authorize_url(app_state, path, callback_url, pending_state, lang))
+
+
+@blueprint.route("/disconnect", methods=["GET", "POST"])
+def disconnect() -> Any:
+    """Disconnect WeChat from the signed-in person's account: a POST with the form's token.
+
+    The app's ``disconnect_handler`` may refuse (the person sees its reason);
+    otherwise the stored token is deleted and the browser goes to ``next`` or
+    ``WECHAT_LOGIN_REDIRECT``. A GET changes nothing: a page with the button.
+    """
+    if request.method == "GET":
+        return _page("wechat/disconnect.html", _next_arg())
+    next_url = state.safe_next(request.form.get("next"))
+    request.environ[_NEXT] = next_url  # for "Back to your account" on a refusal
+    csrf.check()
+    signin.disconnect(signin.current_state())
+    return redirect(next_url or signin.current_state().settings.login_redirect)
 
 
 @blueprint.route("/logout", methods=["GET", "POST"])
@@ -217,11 +281,15 @@ def error_page(error: WeChatError) -> tuple[str, int]:
     """
     reference = new_reference()
     shown = presentation_for(error)
-    if request.endpoint in SIGN_IN_ENDPOINTS:  # not a stale logout form, not a page view
+    connecting = bool(request.environ.get(_CONNECT))
+    if connecting:
+        signin.connect_failed(error)
+    elif request.endpoint in SIGN_IN_ENDPOINTS:  # not a stale logout form, not a page view
         signin.sign_in_failed(error)
     log.log(
         logging.ERROR if error.hint else logging.INFO,
-        "WeChat sign-in failed [ref %s]: %s (errcode %s: %s)%s",
+        "WeChat %s failed [ref %s]: %s (errcode %s: %s)%s",
+        _ACTIVITY.get(request.endpoint or "", "connect" if connecting else "sign-in"),
         reference,
         type(error).__name__,
         error.errcode,
@@ -229,7 +297,7 @@ def error_page(error: WeChatError) -> tuple[str, int]:
         f"; {error.hint}" if error.hint else "",
     )
     next_url = state.safe_next(request.environ.get(_NEXT)) or _next_arg()
-    retry_url = url_for(".login", next=next_url)
+    retry_url = url_for(".connect" if connecting else ".login", next=next_url)
     # The address to open on a computer, for the page shown inside WeChat.
     page_url = url_for(".login", next=next_url, _external=True)
     page = _page(
@@ -238,6 +306,8 @@ def error_page(error: WeChatError) -> tuple[str, int]:
         error=error,
         title=shown.title,
         reason=shown.reason,
+        # A reason the app gave (ConnectError's ``reason``): text, shown escaped.
+        site_reason=getattr(error, "reason", None),
         reference=reference,
         retry_url=retry_url,
         page_url=page_url,
@@ -246,8 +316,11 @@ def error_page(error: WeChatError) -> tuple[str, int]:
     return page, shown.status
 
 
-#: The endpoints whose failures are failed sign-ins (the ``sign_in_failed`` signal).
+#: The endpoints whose failures are failed sign-ins (the ``sign_in_failed`` signal),
+#: unless the callback finishes a connect.
 SIGN_IN_ENDPOINTS = frozenset({"wechat.authorize", "wechat.callback"})
+#: What the log line says failed, for endpoints that are not a sign-in or a connect.
+_ACTIVITY = {"wechat.disconnect": "disconnect", "wechat.logout": "sign-out"}
 
 
 @blueprint.errorhandler(RuntimeError)

@@ -6,7 +6,9 @@ the sign-in page in each language on a desktop (1280x800) and in a phone's own
 browser (375x740, an iPhone's User-Agent: the page that offers what works there),
 the sign-in page inside WeChat, the page after declining on WeChat's side, an error
 page, the dark theme (a device that asks for dark pages) on a desktop and a phone,
-and the emulator's page. Viewport-sized PNGs (taller pages whole), so they stay small.
+the example's account page with WeChat connected to a demo account, the page for a
+WeChat already connected to another account, and the emulator's page. Viewport-sized
+PNGs (taller pages whole), so they stay small.
 
     python scripts/screenshots.py [--out docs/screenshots]
 """
@@ -123,6 +125,31 @@ def main() -> None:
                     "&response_type=code&scope=snsapi_login&state=screenshot#wechat_redirect"
                 )
 
+            def demo_account(page: Any, who: str = "demo-mei") -> None:
+                """A demo account's button on the home page: its account page."""
+                page.goto(site)
+                page.locator(f"form:has(input[value={who}]) button").click()
+                page.wait_for_url(f"{site}/account")
+
+            def connect_wechat(page: Any, person: str) -> None:
+                page.locator(".teahouse-wechat a.wechat-button").click()
+                page.locator(f"input[value={person}]").check()
+                page.locator("button[value=confirm]").click()
+
+            def account(page: Any) -> None:  # Mei's, with 李雷's WeChat just connected
+                demo_account(page)
+                connected = page.locator(".teahouse-disconnect button")
+                if connected.count():  # by an earlier shot: disconnect, to connect again
+                    connected.click()
+                    page.wait_for_url(f"{site}/account")
+                connect_wechat(page, "lilei")
+                page.wait_for_url(f"{site}/account")
+
+            def already_connected(page: Any) -> None:  # Tao tries 李雷's WeChat, which Mei has
+                demo_account(page, "demo-tao")
+                connect_wechat(page, "lilei")
+                page.wait_for_url(f"{site}/wechat/callback?*")
+
             desktop = {"viewport": DESKTOP}
             for language in LOCALES:
                 shoot(f"sign-in-{language}-desktop", language, desktop, sign_in_page)
@@ -135,6 +162,10 @@ def main() -> None:
             shoot("dark-desktop", "en", desktop, sign_in_page, **dark)
             shoot("dark-mobile", "zh-Hant", PHONE, sign_in_page, full=True, **dark)
             shoot("dark-error-zh-Hans", "zh-Hans", desktop, expired, **dark)
+            for language in ("en", "zh-Hans"):
+                # Mei connects 李雷's WeChat, then Tao is refused it.
+                shoot(f"account-{language}", language, desktop, account)
+                shoot(f"already-connected-{language}", language, desktop, already_connected)
             shoot("wechat-emulator", "zh-Hans", desktop, wechat, full=True)  # taller than 800
             browser.close()
         server.shutdown()

@@ -11,6 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from example_app import create_app  # noqa: E402
+from flask_wechat.testing import sign_out  # noqa: E402
 
 from .helpers import sign_in  # noqa: E402
 
@@ -46,7 +47,9 @@ def test_example_signs_in_and_persists_users(make_example, wechat_emulator, tmp_
     fresh_client.set_cookie("session", cookie.value)
     assert "Han Meimei 🐼" in fresh_client.get("/account").data.decode()
     with sqlite3.connect(tmp_path / "users.sqlite3") as db:
-        assert db.execute("SELECT nickname FROM users").fetchall() == [("Han Meimei 🐼",)]
+        assert db.execute("SELECT nickname FROM users WHERE demo = 0").fetchall() == [
+            ("Han Meimei 🐼",)
+        ]
 
 
 def test_account_page_requires_sign_in(make_example):
@@ -123,3 +126,102 @@ def test_a_language_chosen_on_the_sign_in_page_stays_on_the_examples_pages(
     assert '<html lang="zh-Hant">' in home and "你已用微信登入。" in home
     footer = client.get("/wechat/callback?code=x&state=y").data.decode()
     assert "flask-wechat 範例應用" in footer
+
+
+# -- accounts: demo accounts without WeChat, connect and disconnect ---------------------
+
+
+def _form(html: str, action: str, button: str | None = None) -> dict[str, str]:
+    """The hidden fields of the form posting to ``action`` (holding ``button``, if given)."""
+    for form in re.findall(r"<form[^>]*>.*?</form>", html, flags=re.S):
+        if f'action="{action}"' in form and (button is None or button in form):
+            return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    raise AssertionError(f"no form to {action} ({button}) in:\n{html[:3000]}")
+
+
+def demo_sign_in(client, name: str = "Mei 小梅"):
+    home = client.get("/").data.decode()
+    return client.post("/demo-sign-in", data=_form(home, "/demo-sign-in", name))
+
+
+def test_demo_accounts_sign_in_without_wechat_and_only_with_the_forms_token(make_example):
+    client = make_example().test_client()
+    home = client.get("/").data.decode()
+    assert "Mei 小梅" in home and "Tao 小涛" in home
+    forged = client.post("/demo-sign-in", data={"account": "demo-mei"})
+    assert forged.status_code == 400
+    assert client.get("/").data.decode().count("Sign in as") == 2  # still signed out
+    response = demo_sign_in(client)
+    assert (response.status_code, response.location) == (302, "/account")
+    account = client.get("/account").data.decode()
+    assert "Mei 小梅" in account and "Not connected" in account
+    assert 'href="/wechat/connect?next=/account"' in account
+    assert "You are signed in with a demo account." in client.get("/").data.decode()
+
+
+def test_connect_then_sign_in_with_wechat_lands_in_the_demo_account(make_example, wechat_emulator):
+    client = make_example().test_client()
+    demo_sign_in(client)
+    to_wechat = client.get("/wechat/connect?next=/account").location
+    back = client.get(wechat_emulator.approve(to_wechat, user="lilei"))
+    assert back.location == "/account"
+    account = client.get("/account").data.decode()
+    assert "WeChat is now connected to your account." in account  # the connected signal's flash
+    assert "李雷" in account and 'action="/wechat/disconnect"' in account
+    sign_out(client)
+    sign_in(client, wechat_emulator, user="lilei")
+    account = client.get("/account").data.decode()
+    assert '<h1 class="teahouse-nickname">Mei 小梅</h1>' in account
+
+
+def test_a_wechat_connected_elsewhere_is_refused_in_the_examples_look(
+    make_example, wechat_emulator
+):
+    app = make_example()
+    mei, tao = app.test_client(), app.test_client()
+    demo_sign_in(mei)
+    mei.get(wechat_emulator.approve(mei.get("/wechat/connect").location, user="lilei"))
+    demo_sign_in(tao, "Tao 小涛")
+    to_wechat = tao.get("/wechat/connect?next=/account").location
+    page = tao.get(wechat_emulator.approve(to_wechat), headers={"Accept-Language": "zh-CN"})
+    html = page.data.decode()
+    assert page.status_code == 409
+    assert "此微信已绑定其他账号" in html and "Teahouse 茶馆" in html and "example.css" in html
+    assert "Not connected" in tao.get("/account").data.decode()
+
+
+def test_the_example_refuses_to_disconnect_an_accounts_only_way_in(make_example, wechat_emulator):
+    client = make_example().test_client()
+    sign_in(client, wechat_emulator, user="hanmeimei")  # an account made by WeChat alone
+    account = client.get("/account").data.decode()
+    refused = client.post(
+        "/wechat/disconnect",
+        data=_form(account, "/wechat/disconnect"),
+        headers={"Accept-Language": "zh-CN"},
+    )
+    assert refused.status_code == 409
+    assert "微信是你登录此账号的唯一方式" in refused.data.decode()
+    assert "Han Meimei 🐼" in client.get("/account").data.decode()
+    assert 'action="/wechat/disconnect"' in client.get("/account").data.decode()
+
+
+def test_a_demo_account_disconnects_wechat(make_example, wechat_emulator):
+    client = make_example().test_client()
+    demo_sign_in(client)
+    client.get(wechat_emulator.approve(client.get("/wechat/connect").location, user="lilei"))
+    account = client.get("/account").data.decode()
+    done = client.post("/wechat/disconnect", data=_form(account, "/wechat/disconnect"))
+    assert done.location == "/account"
+    account = client.get("/account").data.decode()
+    assert "WeChat is disconnected from your account." in account and "Not connected" in account
+    sign_out(client)
+    sign_in(client, wechat_emulator, user="lilei")  # 李雷 is a newcomer again
+    assert "李雷" in client.get("/account").data.decode()
+
+
+def test_with_real_credentials_there_are_no_shared_demo_accounts(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    app = create_app({**REAL_CREDENTIALS, "DATABASE": str(tmp_path / "u.sqlite3")})
+    client = app.test_client()
+    assert "Sign in as" not in client.get("/").data.decode()
+    assert client.post("/demo-sign-in", data={"account": "demo-mei"}).status_code == 404

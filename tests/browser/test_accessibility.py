@@ -1,4 +1,4 @@
-"""axe-core on every page a sign-in can show, in every language, and each page's own CSP.
+"""axe-core on every page a sign-in or a connect can show, in every language; each page's CSP.
 
 The flow tests (test_sign_in.py, test_other_ways_in.py) walk through these pages;
 here each one is reached and handed to axe-core, which fails on any violation.
@@ -14,6 +14,7 @@ from flask_wechat.emulator import WEBSITE_APP_ID
 from flask_wechat.i18n import LANGUAGES
 
 from .conftest import MOBILE, WEBSITE_ONLY, Pages, Site
+from .test_accounts import WORDS, app_switches_account, connect, demo_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -137,6 +138,67 @@ def _form_expired(pages: Pages, make_site: Callable[..., Site], language: str) -
     return page
 
 
+def _account_not_connected(pages: Pages, make_site: Callable[..., Site], language: str) -> Any:
+    """The example's account page of a demo account: Connect WeChat."""
+    page = pages.open(language)
+    demo_sign_in(page, make_site(), language)
+    return page
+
+
+def _account_connected(pages: Pages, make_site: Callable[..., Site], language: str) -> Any:
+    """The account page after connecting WeChat: the status line and Disconnect WeChat."""
+    page, site = pages.open(language), make_site()
+    demo_sign_in(page, site, language)
+    connect(page, site, language)
+    page.wait_for_url(f"{site.url}/account")
+    page.get_by_role("status").wait_for()
+    return page
+
+
+def _already_connected(pages: Pages, make_site: Callable[..., Site], language: str) -> Any:
+    """Connecting a WeChat that another account has: the example's hook says so."""
+    site = make_site()
+    first = pages.open(language)
+    demo_sign_in(first, site, language)
+    connect(first, site, language)
+    first.wait_for_url(f"{site.url}/account")
+    page = pages.open(language)
+    demo_sign_in(page, site, language, "demo_tao")
+    connect(page, site, language)
+    page.wait_for_url(f"{site.url}/wechat/callback?*")
+    return page
+
+
+def _connect_user_changed(pages: Pages, make_site: Callable[..., Site], language: str) -> Any:
+    """The connect comes back to another signed-in person: refused."""
+    page, site = pages.open(language), make_site()
+    switch = app_switches_account(site)
+    demo_sign_in(page, site, language)
+    page.get_by_role("link", name=WORDS[language]["connect"]).click()
+    page.wait_for_url(f"{site.emulator.url}/connect/**")
+    page.context.new_page().goto(site.url + switch)
+    page.locator("button[value=confirm]").click()
+    page.wait_for_url(f"{site.url}/**")
+    return page
+
+
+def _disconnect_refused(pages: Pages, make_site: Callable[..., Site], language: str) -> Any:
+    """WeChat is the account's only way in: the example's hook refuses, and says why."""
+    page, site = pages.open(language), make_site()
+    _back_from_wechat(page, site, "confirm")
+    page.wait_for_url(f"{site.url}/account")
+    page.get_by_role("button", name=WORDS[language]["disconnect"]).click()
+    page.wait_for_url(f"{site.url}/wechat/disconnect")
+    return page
+
+
+def _disconnect_get(pages: Pages, make_site: Callable[..., Site], language: str) -> Any:
+    """A link to /wechat/disconnect: the page with the button."""
+    page = pages.open(language)
+    page.goto(f"{make_site().url}/wechat/disconnect?next=/account")
+    return page
+
+
 SITE_PAGES: dict[str, Callable[[Pages, Callable[..., Site], str], Any]] = {
     "login": _login,
     "login-embedded-qr": _embedded_login,
@@ -149,6 +211,12 @@ SITE_PAGES: dict[str, Callable[[Pages, Callable[..., Site], str], Any]] = {
     "expired": _expired,
     "wechat-error-code": _wechat_error_code,
     "form-expired": _form_expired,
+    "account-not-connected": _account_not_connected,
+    "account-connected": _account_connected,
+    "already-connected": _already_connected,
+    "connect-user-changed": _connect_user_changed,
+    "disconnect-refused": _disconnect_refused,
+    "disconnect-get": _disconnect_get,
 }
 
 
