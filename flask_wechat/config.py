@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .client import API_BASE_URL, IN_WECHAT_SCOPES, OPEN_BASE_URL
+from .encryption import parse_keys
 from .errors import SettingsError
 
 #: Every key, its default and its meaning; the README's config table mirrors it.
@@ -47,6 +48,11 @@ CONFIG_KEYS: dict[str, tuple[Any, str]] = {
     "WECHAT_QR_STYLE": ("black", "embedded QR code: 'black' or 'white' text (WeChat's style)"),
     "WECHAT_QR_HREF": (None, "embedded QR code: an https or data:text/css stylesheet for it"),
     "WECHAT_QR_SIZE": ((300, 400), "embedded QR code: the frame's (width, height) in pixels"),
+    "WECHAT_TOKEN_KEY": (
+        None,
+        "Fernet key(s) encrypting tokens in SQL and Redis storage; several (a list, or "
+        "separated by commas) for rotation: the first encrypts, all decrypt",
+    ),
 }
 
 
@@ -73,6 +79,7 @@ class Settings:
     qr_style: str
     qr_href: str | None
     qr_size: tuple[int, int]
+    token_keys: tuple[str, ...] = ()
 
     def __repr__(self) -> str:  # never show the secret
         return f"<Settings app_id={self.app_id!r} api={self.api_base_url!r}>"
@@ -168,6 +175,7 @@ def load_settings(config: Mapping[str, Any]) -> Settings:
         qr_style=value["WECHAT_QR_STYLE"],
         qr_href=href or None,
         qr_size=(width, height),
+        token_keys=parse_keys(value["WECHAT_TOKEN_KEY"]),
     )
 
 
