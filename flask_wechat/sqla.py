@@ -76,9 +76,7 @@ def _upsert(
         else:
             from sqlalchemy.dialects.sqlite import insert as dialect_insert
         statement = dialect_insert(table).values(**key, **values)
-        connection.execute(
-            statement.on_conflict_do_update(index_elements=list(key), set_=updates)
-        )
+        connection.execute(statement.on_conflict_do_update(index_elements=list(key), set_=updates))
     elif dialect in _ON_DUPLICATE_KEY:
         from sqlalchemy.dialects.mysql import insert as mysql_insert
 

@@ -24,6 +24,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NoReturn
 
 import pytest
 
@@ -31,7 +32,7 @@ import pytest
 START_TIMEOUT = 60
 
 
-def unavailable(reason: str) -> None:
+def unavailable(reason: str) -> NoReturn:
     """Skip with ``reason``, or fail under ``CI=true``."""
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{reason} (CI=true: `make server-deps` installs it)", pytrace=False)
@@ -72,11 +73,14 @@ def _postgres_bindir() -> str | None:
     return None
 
 
-def _as_owner(command: list[str]) -> list[str]:
-    # PostgreSQL will not run as root; `nobody` owns the throwaway cluster then.
+def _pg(bindir: str, tool: str, *args: str, check: bool = True) -> None:
+    """Run one of PostgreSQL's tools; as ``nobody`` when we are root (it refuses root)."""
+    command = [os.path.join(bindir, tool), *args]
     if os.geteuid() == 0:
-        return ["runuser", "-u", "nobody", "--", *command]
-    return command
+        command = ["runuser", "-u", "nobody", "--", *command]
+    subprocess.run(  # noqa: S603 - Debian's own binaries, our own arguments
+        command, check=check, capture_output=True, timeout=START_TIMEOUT
+    )
 
 
 @pytest.fixture(scope="session")
@@ -93,38 +97,25 @@ def postgresql_server() -> Iterator[Started]:
     data = tempfile.mkdtemp(prefix="flask-wechat-pg-")
     if os.geteuid() == 0:
         shutil.chown(data, "nobody")
-    pg_ctl = os.path.join(bindir, "pg_ctl")  # type: ignore[arg-type]
-    subprocess.run(
-        _as_owner(
-            [os.path.join(bindir, "initdb"), "-D", data, "-U", "postgres", "--auth=trust"]  # type: ignore[arg-type]
-        ),
-        check=True,
-        capture_output=True,
-        timeout=START_TIMEOUT,
-    )
+    _pg(bindir, "initdb", "-D", data, "-U", "postgres", "--auth=trust")
     port = free_port()
     options = (
         f"-p {port} -k {data} -c listen_addresses=127.0.0.1 "
         # A throwaway cluster: durability buys nothing and costs seconds.
         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     )
-    subprocess.run(
-        _as_owner([pg_ctl, "-D", data, "-o", options, "-l", f"{data}/log", "-w", "start"]),
-        check=True,
-        capture_output=True,
-        timeout=START_TIMEOUT,
-    )
+    try:
+        _pg(bindir, "pg_ctl", "-D", data, "-o", options, "-l", f"{data}/log", "-w", "start")
+    except subprocess.CalledProcessError:
+        with open(f"{data}/log", encoding="utf-8", errors="replace") as log:
+            pytest.fail(f"PostgreSQL did not start on port {port}:\n{log.read()[-2000:]}")
     try:
         yield Started(
             f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres",
             time.monotonic() - started,
         )
     finally:
-        subprocess.run(
-            _as_owner([pg_ctl, "-D", data, "-m", "immediate", "stop"]),
-            capture_output=True,
-            timeout=START_TIMEOUT,
-        )
+        _pg(bindir, "pg_ctl", "-D", data, "-m", "immediate", "stop", check=False)
         shutil.rmtree(data, ignore_errors=True)
 
 
@@ -161,9 +152,9 @@ def redis_server() -> Iterator[Started]:
     started = time.monotonic()
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="flask-wechat-redis-")
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - Debian's redis-server, our own arguments
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        + ["--daemonize", "no", "--dir", workdir],  # type: ignore[list-item]
+        + ["--daemonize", "no", "--dir", workdir],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
