@@ -188,10 +188,13 @@ class WeChat:
             raise TokenError("no WeChat token for the current user")
         user = current_user._get_current_object()
         state = current_state()
+        # Shared storage serialises refreshes: one call to WeChat per expiry.
+        lock = getattr(state.storage, "refresh_lock", None)
         return WeChatSession(
             state.client_for(token),
             token,
             token_updater=lambda fresh: state.storage.save(user, fresh),
+            refresh_lock=(lambda: lock(user)) if lock is not None else None,
         )
 
     def check_token(self) -> bool:

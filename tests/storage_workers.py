@@ -79,7 +79,7 @@ def call_as(app: Any, user_id: str) -> tuple[Any, str]:
     """One request of ``user_id`` calling WeChat's userinfo; (nickname, token used)."""
     from flask_login import login_user
 
-    wechat = app.extensions["wechat"]
+    wechat = app.extensions["wechat"].extension
     with app.test_request_context():
         login_user(Person(user_id))
         session = wechat.session
@@ -88,20 +88,22 @@ def call_as(app: Any, user_id: str) -> tuple[Any, str]:
 
 
 def api_worker(
-    kind: str, url: str, emulator_url: str, user_id: str, barrier: Any, results: Any
+    kind: str, url: str, config: dict[str, Any], user_id: str, barrier: Any, results: Any
 ) -> None:
     """A separate web worker (its own process and storage client) calling WeChat's API."""
-    from flask import Flask
-    from flask_login import LoginManager
+    try:
+        from flask import Flask
+        from flask_login import LoginManager
 
-    from flask_wechat import WeChat
+        from flask_wechat import WeChat
 
-    app = Flask(__name__)
-    app.config.update(
-        SECRET_KEY="test", WECHAT_OPEN_BASE_URL=emulator_url, WECHAT_API_BASE_URL=emulator_url
-    )
-    LoginManager(app).user_loader(Person)
-    WeChat(app, storage=make_storage(kind, url))
+        app = Flask(__name__)
+        app.config.update(SECRET_KEY="test", **config)
+        LoginManager(app).user_loader(Person)
+        WeChat(app, storage=make_storage(kind, url))
+    except Exception as error:
+        results.put((f"set-up failed: {type(error).__name__}: {error}", None))
+        raise
     barrier.wait()
     try:
         results.put(call_as(app, user_id))
