@@ -248,6 +248,16 @@ class TokenRefused(SystemBusy):
     """
 
 
+class SignInPaused(RateLimited):
+    """New sign-ins wait for the next minute: WeChat said its quota is spent, or
+    answered "system busy" several times in a row (see :mod:`flask_wechat.quota`).
+
+    Raised before anything is sent to WeChat.
+    """
+
+    hint = ""
+
+
 class BadResponse(UnavailableError):
     """WeChat answered with something that is not the JSON it documents."""
 

@@ -8,13 +8,14 @@ from typing import Any, TypeVar
 from flask import Flask
 from flask_login import current_user, user_logged_in, user_logged_out
 
-from . import csrf, signin
+from . import csrf, replay, signin
 from .api import WeChatSession
 from .browsers import in_wechat_browser
 from .cli import wechat_cli
 from .client import OFFICIAL_ACCOUNT, WEBSITE, Token, WeChatClient
 from .config import Settings, load_settings
 from .errors import TokenError
+from .quota import QuotaGuard
 from .redact import install_log_redaction
 from .signin import (
     ConnectHandler,
@@ -45,12 +46,21 @@ class WeChat:
     ``url_for("wechat.login")`` is then the sign-in page. Configuration comes
     from the ``WECHAT_*`` keys (see :data:`flask_wechat.config.CONFIG_KEYS`).
     ``storage`` keeps each person's token (default: the session; see
-    :mod:`flask_wechat.storage`). One ``WeChat`` object may serve several
+    :mod:`flask_wechat.storage`); ``memory`` remembers used states (see
+    :mod:`flask_wechat.replay`). One ``WeChat`` object may serve several
     apps (app factories): each app gets its own state at :meth:`init_app`.
     """
 
-    def __init__(self, app: Flask | None = None, *, storage: TokenStorage | None = None) -> None:
+    def __init__(
+        self,
+        app: Flask | None = None,
+        *,
+        storage: TokenStorage | None = None,
+        memory: replay.ReplayMemory | None = None,
+    ) -> None:
         self._storage: TokenStorage = storage or SessionStorage()
+        # Replays and the quota: see replay.py, quota.py.
+        self._memory, self._process_memory = memory, replay.ProcessMemory()
         self._profile_handler: ProfileHandler | None = None
         self._connect_handler: ConnectHandler | None = None
         self._disconnect_handler: DisconnectHandler | None = None
@@ -84,6 +94,12 @@ class WeChat:
         app.add_template_global(csrf.token, "wechat_csrf_token")
         app.add_template_global(csrf.field_name, "wechat_csrf_field")
         app.cli.add_command(wechat_cli)
+        # Used states and quota marks: the given memory, else the storage's, else this process's.
+        state.memory = lambda: (  # type: ignore[attr-defined]
+            self._memory or replay.memory_for(state.storage) or self._process_memory
+        )
+        state.quota = QuotaGuard(state.memory)  # type: ignore[attr-defined]
+        state.quota.connect(app)  # type: ignore[attr-defined]
         # Whoever signs out, through us or the app's own logout_user(), takes
         # their token along; a token never outlives its owner's session.
         user_logged_out.connect(self._forget_token, app)

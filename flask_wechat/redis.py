@@ -34,7 +34,7 @@ from .encryption import codec
 from .errors import UnavailableError
 from .storage import LockedToken, Token
 
-log = logging.getLogger("flask_wechat")
+log = logging.getLogger(__name__)
 
 #: A refresh token lives 30 days; a token key outlives its last save by that much.
 TOKEN_TTL = 30 * 24 * 3600

@@ -214,7 +214,7 @@ class SQLMemory:
         with self.engine.begin() as connection:
             if next(self._adds) % self.PURGE_EVERY == 0:
                 connection.execute(delete(table).where(table.c.until <= now))
-            if connection.dialect.name in _ON_CONFLICT:
+            if connection.dialect.name in _ON_CONFLICT and connection.dialect.insert_returning:
                 if connection.dialect.name == "postgresql":
                     from sqlalchemy.dialects.postgresql import insert as dialect_insert
                 else:
@@ -225,7 +225,8 @@ class SQLMemory:
                     set_={"until": until, "count": 1},
                     where=table.c.until <= now,  # only an expired row is replaced
                 )
-                return connection.execute(statement).rowcount == 1
+                # A row comes back when one was written: inserted, or expired and replaced.
+                return connection.execute(statement.returning(table.c.key)).first() is not None
             # Elsewhere: drop the expired row, then insert; a live row refuses it.
             connection.execute(delete(table).where(table.c.key == key, table.c.until <= now))
             try:
