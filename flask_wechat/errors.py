@@ -112,6 +112,13 @@ class UnsupportedBrowser(SignInError):
     """
 
 
+class TooManyAttempts(SignInError):
+    """Too many sign-in attempts from one address or session (the rate limits).
+
+    Shown with ``Retry-After``; see :mod:`flask_wechat.limits`.
+    """
+
+
 class SnapshotUser(SignInError):
     """WeChat's snapshot mode (``is_snapshotuser: 1``): the profile would be virtual."""
 

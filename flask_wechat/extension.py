@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from flask import Flask
 from flask_login import current_user, user_logged_in, user_logged_out
 
-from . import csrf, replay, signin
+from . import csrf, limits, replay, signin
 from .api import WeChatSession
 from .browsers import in_wechat_browser
 from .cli import wechat_cli
@@ -47,7 +47,8 @@ class WeChat:
     from the ``WECHAT_*`` keys (see :data:`flask_wechat.config.CONFIG_KEYS`).
     ``storage`` keeps each person's token (default: the session; see
     :mod:`flask_wechat.storage`); ``memory`` remembers used states (see
-    :mod:`flask_wechat.replay`). One ``WeChat`` object may serve several
+    :mod:`flask_wechat.replay`); ``limiter`` is the app's Flask-Limiter
+    ``Limiter`` (see :mod:`flask_wechat.limits`). One ``WeChat`` object may serve several
     apps (app factories): each app gets its own state at :meth:`init_app`.
     """
 
@@ -57,10 +58,12 @@ class WeChat:
         *,
         storage: TokenStorage | None = None,
         memory: replay.ReplayMemory | None = None,
+        limiter: Any = None,
     ) -> None:
         self._storage: TokenStorage = storage or SessionStorage()
-        # Replays and the quota: see replay.py, quota.py.
+        # Replays, quota and rate limits: see replay.py, quota.py, limits.py.
         self._memory, self._process_memory = memory, replay.ProcessMemory()
+        self.limiter = limiter
         self._profile_handler: ProfileHandler | None = None
         self._connect_handler: ConnectHandler | None = None
         self._disconnect_handler: DisconnectHandler | None = None
@@ -100,6 +103,8 @@ class WeChat:
         )
         state.quota = QuotaGuard(state.memory)  # type: ignore[attr-defined]
         state.quota.connect(app)  # type: ignore[attr-defined]
+        state.limiter = self.limiter  # type: ignore[attr-defined]
+        limits.init_app(app, self.limiter)
         # Whoever signs out, through us or the app's own logout_user(), takes
         # their token along; a token never outlives its owner's session.
         user_logged_out.connect(self._forget_token, app)

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "flask_wechat"
 PROTOCOL = ("errors", "compliance", "client", "api", "profile", "redact")
 WEB = (
     *("views", "signin", "state", "pages", "csrf", "i18n", "signals", "icons", "browsers"),
-    *("replay", "quota"),
+    *("replay", "quota", "limits"),
 )
 INTEGRATION = ("extension", "config", "storage", "sqla", "encryption", "redis", "cli")
 #: The neighbour: the emulator package, and the pytest plugin that serves it.
