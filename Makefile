@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint translations browser-deps screenshots bench load
+.PHONY: demo test lint translations browser-deps server-deps screenshots bench load
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ $(VENV)/.installed-bench: $(VENV)/.installed
 bench: $(VENV)/.installed-bench
 	$(PY) -m bench.run $(BENCH_ARGS)
 
-test: $(VENV)/.installed browser-deps
+test: $(VENV)/.installed browser-deps server-deps
 	$(PY) -m pytest
 
 # The browser tests (tests/browser/) drive Debian's Chromium (Playwright's own browser
@@ -56,6 +56,19 @@ $(AXE_STAMP):
 		npm install --prefix .cache/axe --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION) && touch $@; \
 	else \
 		echo "npm not found: no axe-core, so the accessibility tests fail under CI=true (skip otherwise)"; \
+	fi
+
+# The storage tests (tests/test_storage_*.py) start their own PostgreSQL and Redis servers on
+# free ports from Debian's binaries; like the browser, the packages are installed here.
+SERVER_PACKAGES := postgresql redis-server
+
+server-deps:
+	@if ! dpkg -s $(SERVER_PACKAGES) >/dev/null 2>&1; then \
+		echo "Installing Debian's $(SERVER_PACKAGES) (for the storage tests)"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -q && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+			$(SERVER_PACKAGES); \
 	fi
 
 # Regenerate docs/screenshots/*.png (see README, "Screenshots").

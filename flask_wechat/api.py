@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import AbstractContextManager
 from typing import Any, Callable
 
 from requests import Response
@@ -33,6 +34,14 @@ class WeChatSession(OAuth2Session):
     ``/sns/oauth2/refresh_token`` and hands the new token to
     ``token_updater`` (the extension saves it to token storage). An expired
     refresh token raises :class:`~flask_wechat.errors.RefreshTokenExpired`.
+
+    Several workers may hold copies of one person's token. Give
+    ``refresh_lock`` (a callable returning a context manager that yields the
+    stored token as ``.token`` and stores a new one with ``.save``, see
+    :class:`~flask_wechat.storage.LockedToken`) and a refresh happens under
+    the lock: a worker that finds a fresher token stored than its own copy
+    takes that one instead of asking WeChat again. ``token_updater`` is then
+    not called; ``.save`` stores the token while the lock is held.
     """
 
     def __init__(
@@ -40,11 +49,13 @@ class WeChatSession(OAuth2Session):
         client: WeChatClient,
         token: Token,
         token_updater: Callable[[Token], None] | None = None,
+        refresh_lock: Callable[[], AbstractContextManager[Any]] | None = None,
     ) -> None:
         super().__init__(client.app_id, token=token)
         client.configure(self)
         self.wechat = client
         self.on_refresh = token_updater
+        self.refresh_lock = refresh_lock
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
         if url.startswith("/"):
@@ -52,7 +63,7 @@ class WeChatSession(OAuth2Session):
         kwargs.setdefault("timeout", self.wechat.timeout)
         if kwargs.get("withhold_token") or not self.token:
             return super().request(method, url, *args, **kwargs)
-        if float(self.token.get("expires_at") or 0) - REFRESH_MARGIN < time.time():
+        if _expiring(self.token):
             self.refresh()
         response = guarded(super().request, method, url, *args, **kwargs)
         if _errcode(response) in _REFRESH_ON:
@@ -61,11 +72,36 @@ class WeChatSession(OAuth2Session):
         return response
 
     def refresh(self) -> Token:
-        """Refresh the access token now and report it to ``token_updater``."""
-        self.token = self.wechat.refresh_token(self.token)
-        if self.on_refresh is not None:
-            self.on_refresh(self.token)
+        """Refresh the access token now and report it to ``token_updater``.
+
+        With a ``refresh_lock``: under the lock, a token stored by another
+        worker since this session's copy was read is taken as it is.
+        """
+        if self.refresh_lock is None:
+            self.token = self.wechat.refresh_token(self.token)
+            if self.on_refresh is not None:
+                self.on_refresh(self.token)
+            return self.token
+        held = self.token
+        with self.refresh_lock() as locked:
+            stored = locked.token
+            if stored and _newer(stored, held) and not _expiring(stored):
+                self.token = stored  # another worker refreshed it while this one waited
+                return self.token
+            self.token = self.wechat.refresh_token(stored or held)
+            locked.save(self.token)
         return self.token
+
+
+def _expiring(token: Token) -> bool:
+    return float(token.get("expires_at") or 0) - REFRESH_MARGIN < time.time()
+
+
+def _newer(stored: Token, held: Token) -> bool:
+    # WeChat may extend a live access token instead of replacing it.
+    return stored.get("access_token") != held.get("access_token") or float(
+        stored.get("expires_at") or 0
+    ) > float(held.get("expires_at") or 0)
 
 
 def _errcode(response: Response) -> int | None:

@@ -11,7 +11,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .client import API_BASE_URL, IN_WECHAT_SCOPES, OPEN_BASE_URL
+from .encryption import parse_keys
 from .errors import SettingsError
+from .limits import DEFAULT_AUTHORIZE, DEFAULT_CALLBACK, check_limit
 
 #: Every key, its default and its meaning; the README's config table mirrors it.
 CONFIG_KEYS: dict[str, tuple[Any, str]] = {
@@ -47,6 +49,19 @@ CONFIG_KEYS: dict[str, tuple[Any, str]] = {
     "WECHAT_QR_STYLE": ("black", "embedded QR code: 'black' or 'white' text (WeChat's style)"),
     "WECHAT_QR_HREF": (None, "embedded QR code: an https or data:text/css stylesheet for it"),
     "WECHAT_QR_SIZE": ((300, 400), "embedded QR code: the frame's (width, height) in pixels"),
+    "WECHAT_TOKEN_KEY": (
+        None,
+        "Fernet key(s) encrypting tokens in SQL and Redis storage; several (a list, or "
+        "separated by commas) for rotation: the first encrypts, all decrypt",
+    ),
+    "WECHAT_RATE_LIMIT_AUTHORIZE": (
+        DEFAULT_AUTHORIZE,
+        "with Flask-Limiter: the limit on /authorize per client address (None: no limit)",
+    ),
+    "WECHAT_RATE_LIMIT_CALLBACK": (
+        DEFAULT_CALLBACK,
+        "with Flask-Limiter: the limit on /callback per browser session (None: no limit)",
+    ),
 }
 
 
@@ -73,6 +88,9 @@ class Settings:
     qr_style: str
     qr_href: str | None
     qr_size: tuple[int, int]
+    token_keys: tuple[str, ...] = ()
+    rate_limit_authorize: str | None = DEFAULT_AUTHORIZE
+    rate_limit_callback: str | None = DEFAULT_CALLBACK
 
     def __repr__(self) -> str:  # never show the secret
         return f"<Settings app_id={self.app_id!r} api={self.api_base_url!r}>"
@@ -168,6 +186,13 @@ def load_settings(config: Mapping[str, Any]) -> Settings:
         qr_style=value["WECHAT_QR_STYLE"],
         qr_href=href or None,
         qr_size=(width, height),
+        token_keys=parse_keys(value["WECHAT_TOKEN_KEY"]),
+        rate_limit_authorize=check_limit(
+            value["WECHAT_RATE_LIMIT_AUTHORIZE"], "WECHAT_RATE_LIMIT_AUTHORIZE"
+        ),
+        rate_limit_callback=check_limit(
+            value["WECHAT_RATE_LIMIT_CALLBACK"], "WECHAT_RATE_LIMIT_CALLBACK"
+        ),
     )
 
 

@@ -112,6 +112,13 @@ class UnsupportedBrowser(SignInError):
     """
 
 
+class TooManyAttempts(SignInError):
+    """Too many sign-in attempts from one address or session (the rate limits).
+
+    Shown with ``Retry-After``; see :mod:`flask_wechat.limits`.
+    """
+
+
 class SnapshotUser(SignInError):
     """WeChat's snapshot mode (``is_snapshotuser: 1``): the profile would be virtual."""
 
@@ -246,6 +253,16 @@ class TokenRefused(SystemBusy):
     WeChat's hiccup, not the site's secret (userinfo sends none), so the client
     retries once and then asks the person to try again.
     """
+
+
+class SignInPaused(RateLimited):
+    """New sign-ins wait for the next minute: WeChat said its quota is spent, or
+    answered "system busy" several times in a row (see :mod:`flask_wechat.quota`).
+
+    Raised before anything is sent to WeChat.
+    """
+
+    hint = ""
 
 
 class BadResponse(UnavailableError):

@@ -8,13 +8,14 @@ from typing import Any, TypeVar
 from flask import Flask
 from flask_login import current_user, user_logged_in, user_logged_out
 
-from . import csrf, signin
+from . import csrf, limits, replay, signin
 from .api import WeChatSession
 from .browsers import in_wechat_browser
 from .cli import wechat_cli
 from .client import OFFICIAL_ACCOUNT, WEBSITE, Token, WeChatClient
 from .config import Settings, load_settings
 from .errors import TokenError
+from .quota import QuotaGuard
 from .redact import install_log_redaction
 from .signin import (
     ConnectHandler,
@@ -45,12 +46,24 @@ class WeChat:
     ``url_for("wechat.login")`` is then the sign-in page. Configuration comes
     from the ``WECHAT_*`` keys (see :data:`flask_wechat.config.CONFIG_KEYS`).
     ``storage`` keeps each person's token (default: the session; see
-    :mod:`flask_wechat.storage`). One ``WeChat`` object may serve several
+    :mod:`flask_wechat.storage`); ``memory`` remembers used states (see
+    :mod:`flask_wechat.replay`); ``limiter`` is the app's Flask-Limiter
+    ``Limiter`` (see :mod:`flask_wechat.limits`). One ``WeChat`` object may serve several
     apps (app factories): each app gets its own state at :meth:`init_app`.
     """
 
-    def __init__(self, app: Flask | None = None, *, storage: TokenStorage | None = None) -> None:
+    def __init__(
+        self,
+        app: Flask | None = None,
+        *,
+        storage: TokenStorage | None = None,
+        memory: replay.ReplayMemory | None = None,
+        limiter: Any = None,
+    ) -> None:
         self._storage: TokenStorage = storage or SessionStorage()
+        # Replays, quota and rate limits: see replay.py, quota.py, limits.py.
+        self._memory, self._process_memory = memory, replay.ProcessMemory()
+        self.limiter = limiter
         self._profile_handler: ProfileHandler | None = None
         self._connect_handler: ConnectHandler | None = None
         self._disconnect_handler: DisconnectHandler | None = None
@@ -84,6 +97,14 @@ class WeChat:
         app.add_template_global(csrf.token, "wechat_csrf_token")
         app.add_template_global(csrf.field_name, "wechat_csrf_field")
         app.cli.add_command(wechat_cli)
+        # Used states and quota marks: the given memory, else the storage's, else this process's.
+        state.memory = lambda: (  # type: ignore[attr-defined]
+            self._memory or replay.memory_for(state.storage) or self._process_memory
+        )
+        state.quota = QuotaGuard(state.memory)  # type: ignore[attr-defined]
+        state.quota.connect(app)  # type: ignore[attr-defined]
+        state.limiter = self.limiter  # type: ignore[attr-defined]
+        limits.init_app(app, self.limiter)
         # Whoever signs out, through us or the app's own logout_user(), takes
         # their token along; a token never outlives its owner's session.
         user_logged_out.connect(self._forget_token, app)
@@ -188,10 +209,13 @@ class WeChat:
             raise TokenError("no WeChat token for the current user")
         user = current_user._get_current_object()
         state = current_state()
+        # Shared storage serialises refreshes: one call to WeChat per expiry.
+        lock = getattr(state.storage, "refresh_lock", None)
         return WeChatSession(
             state.client_for(token),
             token,
             token_updater=lambda fresh: state.storage.save(user, fresh),
+            refresh_lock=(lambda: lock(user)) if lock is not None else None,
         )
 
     def check_token(self) -> bool:

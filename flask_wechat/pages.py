@@ -100,6 +100,14 @@ PRESENTATIONS: dict[type[errors.WeChatError], Presentation] = {
         ),
         "wechat/in_wechat.html",
     ),
+    errors.TooManyAttempts: Presentation(
+        429,
+        N_("Too many attempts"),
+        N_(
+            "There were too many sign-in attempts from your network just now. "
+            "Please wait a minute, then try again."
+        ),
+    ),
     errors.SnapshotUser: Presentation(
         403,
         N_("Tap “Use full service” first"),

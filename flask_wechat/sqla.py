@@ -1,31 +1,106 @@
-"""Token storage in a SQL table, with SQLAlchemy Core.
+"""Token storage and replay memory in SQL tables, with SQLAlchemy Core.
 
 ``pip install "flask-wechat-login[sqlalchemy]"``, then::
 
     from sqlalchemy import create_engine
     from flask_wechat.sqla import SQLAlchemyStorage
 
-    wechat = WeChat(app, storage=SQLAlchemyStorage(create_engine("sqlite:///app.db")))
+    engine = create_engine("postgresql+psycopg://app@db/app")
+    wechat = WeChat(app, storage=SQLAlchemyStorage(engine))
 
-One row per user (``user.get_id()``), replaced at each sign-in and refresh,
-deleted at sign-out. The row holds the access and refresh tokens: protect the
-database like any other credential store.
+One row per user (``user.get_id()``), written in one statement (an upsert:
+``INSERT ... ON CONFLICT DO UPDATE`` on PostgreSQL and SQLite, ``ON DUPLICATE
+KEY UPDATE`` on MySQL and MariaDB), so workers saving one person's token at
+the same moment never fail; deleted at sign-out. The row holds the access and
+refresh tokens: set ``WECHAT_TOKEN_KEY`` to encrypt them (see
+:mod:`flask_wechat.encryption`), and protect the database like any other
+credential store.
+
+A refresh takes the row's lock (``SELECT ... FOR UPDATE``; on SQLite, which
+has no row locks, the database's write lock), so concurrent requests of one
+person whose token expired refresh it once. The same engine also backs the
+replay memory of sign-ins (:class:`SQLMemory`), shared by every process.
 """
 
 from __future__ import annotations
 
-import json
+import itertools
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Callable
 
-from sqlalchemy import Column, Float, MetaData, String, Table, Text, delete, insert, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    case,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
-from .storage import Token
+from .encryption import codec
+from .storage import LockedToken, Token
+
+#: Dialects whose INSERT has ``ON CONFLICT ... DO UPDATE``.
+_ON_CONFLICT = {"postgresql": "postgresql", "sqlite": "sqlite"}
+#: Dialects whose INSERT has ``ON DUPLICATE KEY UPDATE``.
+_ON_DUPLICATE_KEY = ("mysql", "mariadb")
+
+
+def _upsert(
+    connection: Connection,
+    table: Table,
+    key: dict[str, Any],
+    values: dict[str, Any],
+    updates: dict[str, Any] | None = None,
+) -> None:
+    """Insert a row, or update the one with the same primary ``key``: one statement.
+
+    ``updates`` (default: ``values``) may use the table's columns, for
+    ``count = count + 1``.
+    """
+    updates = values if updates is None else updates
+    dialect = connection.dialect.name
+    if dialect in _ON_CONFLICT:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        statement = dialect_insert(table).values(**key, **values)
+        connection.execute(statement.on_conflict_do_update(index_elements=list(key), set_=updates))
+    elif dialect in _ON_DUPLICATE_KEY:
+        from sqlalchemy.dialects.mysql import insert as mysql_insert
+
+        statement = mysql_insert(table).values(**key, **values)
+        connection.execute(statement.on_duplicate_key_update(**updates))
+    else:
+        # Any other database: update, else insert; a concurrent insert that won
+        # the race turns ours into an update.
+        where = [table.c[name] == value for name, value in key.items()]
+        if connection.execute(update(table).where(*where).values(**updates)).rowcount:
+            return
+        try:
+            with connection.begin_nested():
+                connection.execute(insert(table).values(**key, **values))
+        except IntegrityError:
+            connection.execute(update(table).where(*where).values(**updates))
 
 
 class SQLAlchemyStorage:
-    """Keep each user's WeChat token in ``table_name`` (created if missing)."""
+    """Keep each user's WeChat token in ``table_name`` (created if missing).
+
+    ``keys`` overrides ``WECHAT_TOKEN_KEY`` (Fernet keys, the first encrypts);
+    by default the current app's setting applies.
+    """
 
     def __init__(
         self,
@@ -35,9 +110,11 @@ class SQLAlchemyStorage:
         user_id: Callable[[Any], str] = lambda user: str(user.get_id()),
         metadata: MetaData | None = None,
         create_table: bool = True,
+        keys: list[str] | tuple[str, ...] | None = None,
     ) -> None:
         self.engine = engine
         self.user_id = user_id
+        self.keys = keys
         self.table = Table(
             table_name,
             metadata if metadata is not None else MetaData(),
@@ -53,20 +130,135 @@ class SQLAlchemyStorage:
         query = select(self.table.c.token).where(self.table.c.user_id == self.user_id(user))
         with self.engine.connect() as connection:
             row = connection.execute(query).first()
-        return json.loads(row[0]) if row else None
+        return codec(self.keys).loads(row[0]) if row else None
 
     def save(self, user: Any, token: Token) -> None:
-        """Replace ``user``'s row with ``token``."""
-        key = self.user_id(user)
-        with self.engine.begin() as connection:  # one transaction: no moment without a row
-            connection.execute(delete(self.table).where(self.table.c.user_id == key))
-            connection.execute(
-                insert(self.table).values(
-                    user_id=key, token=json.dumps(token), updated_at=time.time()
-                )
-            )
+        """Store ``token`` as ``user``'s, replacing any earlier one (one upsert)."""
+        with self.engine.begin() as connection:
+            self._write(connection, self.user_id(user), token)
 
     def delete(self, user: Any) -> None:
         """Delete ``user``'s row."""
         with self.engine.begin() as connection:
             connection.execute(delete(self.table).where(self.table.c.user_id == self.user_id(user)))
+
+    @contextmanager
+    def refresh_lock(self, user: Any) -> Iterator[LockedToken]:
+        """Hold ``user``'s row lock for a refresh; the token is read under the lock.
+
+        The lock is the transaction's: other workers asking for it wait (on
+        SQLite, up to the driver's busy timeout, 5 seconds unless the engine's
+        ``connect_args={"timeout": ...}`` says otherwise).
+        """
+        key = self.user_id(user)
+        by_user = self.table.c.user_id == key
+        with self.engine.begin() as connection:
+            query = select(self.table.c.token).where(by_user)
+            if connection.dialect.name == "sqlite":
+                # SQLite has no row locks: a write takes the database's write
+                # lock, which the transaction keeps until it ends.
+                touch = self.table.c.updated_at
+                connection.execute(update(self.table).where(by_user).values(updated_at=touch))
+            else:
+                query = query.with_for_update()
+            row = connection.execute(query).first()
+            yield LockedToken(
+                codec(self.keys).loads(row[0]) if row else None,
+                lambda token: self._write(connection, key, token),
+            )
+
+    def memory(self) -> SQLMemory:
+        """A replay memory on the same database, for the extension's sign-ins."""
+        return SQLMemory(self.engine)
+
+    def _write(self, connection: Connection, key: str, token: Token) -> None:
+        values = {"token": codec(self.keys).dumps(token), "updated_at": time.time()}
+        _upsert(connection, self.table, {"user_id": key}, values)
+
+
+class SQLMemory:
+    """A :class:`~flask_wechat.replay.ReplayMemory` in a SQL table, shared by every process.
+
+    Rows past their deadline are ignored, replaced when their key comes
+    again, and deleted now and then.
+    """
+
+    #: Delete expired rows once every this many :meth:`add` calls (per process).
+    PURGE_EVERY = 64
+
+    def __init__(
+        self,
+        engine: Engine,
+        table_name: str = "wechat_memory",
+        *,
+        metadata: MetaData | None = None,
+        create_table: bool = True,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.table = Table(
+            table_name,
+            metadata if metadata is not None else MetaData(),
+            Column("key", String(255), primary_key=True),
+            Column("until", Float, nullable=False, index=True),
+            Column("count", Integer, nullable=False),
+        )
+        self._adds = itertools.count(1)
+        if create_table:
+            self.table.create(engine, checkfirst=True)
+
+    def add(self, key: str, until: float) -> bool:
+        """Remember ``key`` until ``until``: ``True``, or ``False`` if it was remembered."""
+        now, table = self.clock(), self.table
+        with self.engine.begin() as connection:
+            if next(self._adds) % self.PURGE_EVERY == 0:
+                connection.execute(delete(table).where(table.c.until <= now))
+            if connection.dialect.name in _ON_CONFLICT and connection.dialect.insert_returning:
+                if connection.dialect.name == "postgresql":
+                    from sqlalchemy.dialects.postgresql import insert as dialect_insert
+                else:
+                    from sqlalchemy.dialects.sqlite import insert as dialect_insert
+                statement = dialect_insert(table).values(key=key, until=until, count=1)
+                statement = statement.on_conflict_do_update(
+                    index_elements=[table.c.key],
+                    set_={"until": until, "count": 1},
+                    where=table.c.until <= now,  # only an expired row is replaced
+                )
+                # A row comes back when one was written: inserted, or expired and replaced.
+                return connection.execute(statement.returning(table.c.key)).first() is not None
+            # Elsewhere: drop the expired row, then insert; a live row refuses it.
+            connection.execute(delete(table).where(table.c.key == key, table.c.until <= now))
+            try:
+                with connection.begin_nested():
+                    connection.execute(insert(table).values(key=key, until=until, count=1))
+            except IntegrityError:
+                return False
+            return True
+
+    def seen(self, key: str) -> bool:
+        """Whether ``key`` is remembered now."""
+        query = select(self.table.c.key).where(
+            self.table.c.key == key, self.table.c.until > self.clock()
+        )
+        with self.engine.connect() as connection:
+            return connection.execute(query).first() is not None
+
+    def count(self, key: str, until: float) -> int:
+        """Add one to ``key``'s count (from 0 once expired), remembered until ``until``."""
+        now, table = self.clock(), self.table
+        counted = case((table.c.until <= now, 1), else_=table.c.count + 1)
+        with self.engine.begin() as connection:
+            _upsert(
+                connection,
+                table,
+                {"key": key},
+                {"until": until, "count": 1},
+                {"until": until, "count": counted},
+            )
+            return int(connection.execute(select(table.c.count).where(table.c.key == key)).one()[0])
+
+    def forget(self, key: str) -> None:
+        """Forget ``key``."""
+        with self.engine.begin() as connection:
+            connection.execute(delete(self.table).where(self.table.c.key == key))

@@ -3,11 +3,19 @@
 The default, :class:`SessionStorage`, keeps it in Flask's session (signed
 but readable by its owner: it holds only that person's own token). Pass
 another object with the same three methods to ``WeChat(storage=...)`` to keep
-tokens in a database instead.
+tokens in a database instead: :mod:`flask_wechat.sqla` (SQL, through
+SQLAlchemy) and :mod:`flask_wechat.redis` (Redis) ship with the package.
+
+Storage shared by several processes should also have ``refresh_lock`` (see
+:class:`LockingTokenStorage`): when one person's access token expires, their
+concurrent requests then refresh it once, instead of once each.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from flask import session
@@ -26,6 +34,28 @@ class TokenStorage(Protocol):
 
     def delete(self, user: Any) -> None:
         """Forget ``user``'s token (sign-out)."""
+
+
+@dataclass
+class LockedToken:
+    """What :meth:`LockingTokenStorage.refresh_lock` hands over while the lock is held."""
+
+    #: The token as stored now, read after the lock was taken (another worker
+    #: may have refreshed it while this one waited), or ``None``.
+    token: Token | None
+    #: Store a refreshed token; call it only while the lock is held.
+    save: Callable[[Token], None]
+
+
+class LockingTokenStorage(TokenStorage, Protocol):
+    """A token store shared by several workers, which serialises refreshes."""
+
+    def refresh_lock(self, user: Any) -> AbstractContextManager[LockedToken]:
+        """Hold ``user``'s refresh lock for the ``with`` block.
+
+        While one worker holds it, others asking for it wait; each then finds
+        the token the first one saved, and uses it instead of refreshing again.
+        """
 
 
 class SessionStorage:

@@ -20,7 +20,7 @@ from flask_login import current_user
 from jinja2 import Environment, FileSystemLoader
 from werkzeug.wrappers import Response
 
-from . import csrf, signin, state
+from . import csrf, replay, signin, state
 from .browsers import on_phone
 from .client import OFFICIAL_ACCOUNT, WEBSITE
 from .errors import AccessDenied, FormExpired, InvalidCode, SetupIncomplete, WeChatError
@@ -173,6 +173,7 @@ def login() -> Any:
 def authorize() -> Response:
     """Mint a state bound to this session and send the browser to WeChat."""
     app_state = signin.current_state()
+    app_state.quota.check()  # WeChat said stop: not before the next minute (quota.py)
     path = signin.choose_path(app_state)
     pending_state = state.mint(
         session, _next_arg(), path, app_state.settings.state_max_age, state.cookie_fits
@@ -192,11 +193,13 @@ def callback() -> Response:
         request.environ[_CONNECT] = True
     pending = state.take(session, returned_state, app_state.settings.state_max_age)
     request.environ[_NEXT] = pending.next_url  # for the "try again" link of any error page
+    replay.consume(app_state.memory(), pending, app_state.settings.state_max_age)  # replay.py
     code = request.args.get("code")
     if not code:
         raise AccessDenied("the person declined")
     if not _CODE_SHAPE.fullmatch(code):  # not worth a round trip to WeChat
         raise InvalidCode("the code is not shaped like WeChat's")
+    app_state.quota.check()
     if pending.is_connect:
         signin.connect(app_state, pending, code)
     else:
@@ -216,6 +219,7 @@ def connect() -> Response:
     """
     request.environ[_CONNECT] = True
     app_state = signin.current_state()
+    app_state.quota.check()  # as /authorize (quota.py)
     manager = current_app.login_manager  # type: ignore[attr-defined]
     if not current_user.is_authenticated and (
         manager.login_view or manager.unauthorized_callback or manager.blueprint_login_views

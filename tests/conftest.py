@@ -80,3 +80,7 @@ def make_app(wechat_emulator: Any) -> Callable[..., Flask]:
 @pytest.fixture
 def app(make_app: Callable[..., Flask]) -> Flask:
     return make_app()
+
+
+# Real PostgreSQL and Redis servers for the storage tests (started on first use).
+from .servers import postgresql_server, postgresql_url, redis_server, redis_url  # noqa: E402, F401

@@ -7,7 +7,9 @@ unicode, values of up to 20,000 characters, broken percent-escapes (invalid
 UTF-8, truncated, ``%zz``), and random ``Accept-Language``, ``User-Agent``,
 ``Cookie``, ``Host`` and ``Referer`` headers. Mixed in: the genuine state this
 browser got from ``/wechat/authorize``, a state another browser got, fresh
-codes issued by the emulator and codes already used.
+codes issued by the emulator and codes already used, and replays: a state this
+browser already used, sent again with a fresh code and the copy of the cookie
+it had before (which still holds the state).
 
 For every request:
 
@@ -15,7 +17,8 @@ For every request:
 * nobody is signed in unless the callback carried a state minted for this
   browser's session *and* a genuine, unused code, and then it is the person
   the code was issued to;
-* WeChat is not asked for a token unless the state was minted for this browser;
+* WeChat is not asked for a token unless the state was minted for this browser
+  and never reached the callback before (a replay never reaches WeChat);
 * a browser that never completed a sign-in is never seen as signed in.
 
 ``FUZZ_REQUESTS`` (default 10000) sets how many requests to send at least.
@@ -40,6 +43,7 @@ from hypothesis import strategies as st
 from flask_wechat import signals
 from flask_wechat.emulator import WEBSITE_APP_ID
 from flask_wechat.emulator.world import SCOPE_LOGIN, make_unionid
+from flask_wechat.errors import StateError
 
 from .helpers import start, state_of
 
@@ -66,6 +70,7 @@ class Genuine(str):
 
 OWN_STATE = Genuine("state minted for this browser")
 OTHER_STATE = Genuine("state minted for another browser")
+REPLAYED_STATE = Genuine("state this browser used, with its cookie from before")
 FRESH_CODE = Genuine("fresh code from WeChat")
 USED_CODE = Genuine("code already used")
 
@@ -212,7 +217,9 @@ class Step:
 
 @st.composite
 def steps(draw: Any) -> Step:
-    kind = draw(st.sampled_from(["fuzz"] * 4 + ["genuine-state", "genuine-code", "complete"]))
+    kind = draw(
+        st.sampled_from(["fuzz"] * 4 + ["genuine-state", "genuine-code", "complete", "replay"])
+    )
     headers = draw(
         st.fixed_dictionaries(
             {},
@@ -229,6 +236,9 @@ def steps(draw: Any) -> Step:
     if "Cookie" not in headers:
         cookies = "jar"
     extra = draw(st.lists(pairs(), max_size=5))
+    if kind == "replay":
+        query = [("state", REPLAYED_STATE, "raw"), ("code", FRESH_CODE, "raw")]
+        return Step(CALLBACK, query, {}, "snapshot")
     if kind == "fuzz":
         path = FUZZ  # the same request to each endpoint
         query = extra
@@ -259,6 +269,10 @@ class Browser:
     cookies: dict[str, str] = field(default_factory=dict)
     minted: set[str] = field(default_factory=set)
     latest_state: str | None = None
+    #: States that reached the callback (taken from the session), and the
+    #: cookie this browser had right after each state was minted.
+    used: set[str] = field(default_factory=set)
+    snapshots: dict[str, str] = field(default_factory=dict)
     signed_in_as: str | None = None
 
     def cookie_header(self) -> str:
@@ -288,6 +302,8 @@ class Fuzzer:
     seen: dict[str, Any] = field(default_factory=dict)
     #: Set-Cookie headers over the 4093 bytes browsers keep (they drop such cookies).
     oversized_cookies: int = 0
+    replays: int = 0
+    replay_cookie: str = ""
 
     def send(self, browser: Browser, step: Step, query: str) -> Any:
         headers = dict(step.headers)
@@ -297,10 +313,11 @@ class Fuzzer:
             "before": f"{junk}; {jar}",
             "after": f"{jar}; {junk}",
             "replace": junk,
+            "snapshot": self.replay_cookie,
         }[step.cookies]
         if cookie:
             headers["Cookie"] = cookie
-        self.seen = {"signed_in": []}
+        self.seen = {"signed_in": [], "failed": None, "used_before": set(browser.used)}
         self.world.clear_requests()
         client = self.app.test_client(use_cookies=False)
         response = client.get(step.path, query_string=query, headers=headers)
@@ -318,12 +335,20 @@ class Fuzzer:
         )
         set_cookies = response.headers.getlist("Set-Cookie")
         self.oversized_cookies += sum(len(header) > 4093 for header in set_cookies)
-        browser.keep(set_cookies)
+        if step.cookies != "snapshot":  # a replay comes from a copy, not from this jar
+            browser.keep(set_cookies)
         if step.path == AUTHORIZE and response.status_code == 302:
             states = parse_qs(urlsplit(response.location).query).get("state", [])
             browser.minted.update(states)
             browser.latest_state = states[0] if states else browser.latest_state
+            for minted in states:
+                browser.snapshots[minted] = browser.cookie_header()
         self.check(browser, step, query, response)
+        state = self.seen.get("state")
+        # The callback view ran (its first step takes the state) and did not refuse it.
+        taken = self.seen.get("callback_ran") and not isinstance(self.seen["failed"], StateError)
+        if step.path == CALLBACK and state in browser.minted and taken:
+            browser.used.add(state)  # used up, whatever became of the sign-in
         if step.path == CALLBACK and self.seen.get("state") == browser.latest_state:
             browser.latest_state = None  # taken: single use
         return response
@@ -332,6 +357,19 @@ class Fuzzer:
         self.send(browser, Step(AUTHORIZE, [], {}), "")
         assert browser.latest_state
         return browser.latest_state
+
+    def used_state(self, browser: Browser) -> str:
+        """A state this browser used, its old cookie ready for the replay."""
+        replayable = sorted(browser.used & set(browser.snapshots))
+        if not replayable:  # use one first, with a clean sign-in
+            fresh = self.mint(browser)
+            query = f"state={fresh}&code={self.issue_code(USERS[self.sent % len(USERS)])}"
+            self.send(browser, Step(CALLBACK, [], {}), query)
+            replayable = sorted(browser.used & set(browser.snapshots))
+        state = replayable[-1]
+        self.replay_cookie = browser.snapshots[state]
+        self.replays += 1
+        return state
 
     def issue_code(self, user: str) -> str:
         code = self.world.issue_code(WEBSITE_APP_ID, user, SCOPE_LOGIN)
@@ -346,6 +384,7 @@ class Fuzzer:
         # WeChat is asked only after the state checked out.
         for exchanged in seen["exchanged"]:
             assert step.path == CALLBACK and valid_state, f"code sent to WeChat: {where}"
+            assert state not in seen["used_before"], f"a used state reached WeChat: {where}"
             assert exchanged == code
         for user_id in seen["signed_in"]:
             assert step.path == CALLBACK, f"sign-in outside the callback: {where}"
@@ -356,7 +395,9 @@ class Fuzzer:
             self.used_codes.append(code)
             browser.signed_in_as = user_id
             self.sign_ins += 1
-        if seen.get("user_id") is not None:
+        if step.cookies == "snapshot":  # the old cookie's own identity, nothing new
+            assert not seen["signed_in"], f"a replay signed in: {where}"
+        elif seen.get("user_id") is not None:
             assert seen["user_id"] == browser.signed_in_as, f"signed in as someone: {where}"
 
     def run(self, examples: list[Step]) -> None:
@@ -370,6 +411,8 @@ class Fuzzer:
                     value = browser.latest_state or self.mint(browser)
                 elif value is OTHER_STATE:
                     value = other.latest_state or self.mint(other)
+                elif value is REPLAYED_STATE:
+                    value = self.used_state(browser)
                 elif value is FRESH_CODE:
                     value = self.issue_code(USERS[self.sent % len(USERS)])
                 elif value is USED_CODE:
@@ -406,7 +449,18 @@ def watch(app: Flask, fuzzer: Fuzzer) -> None:
     def signed_in(sender: Flask, user: Any, **extra: Any) -> None:
         fuzzer.seen["signed_in"].append(user.get_id())
 
+    def failed(sender: Flask, error: Any, **extra: Any) -> None:
+        fuzzer.seen["failed"] = error
+
     signals.signed_in.connect(signed_in, app, weak=False)
+    signals.sign_in_failed.connect(failed, app, weak=False)
+    callback = app.view_functions["wechat.callback"]
+
+    def callback_ran(*args: Any, **kwargs: Any) -> Any:
+        fuzzer.seen["callback_ran"] = True
+        return callback(*args, **kwargs)
+
+    app.view_functions["wechat.callback"] = callback_ran
 
 
 def test_fuzzed_requests_never_fail_and_never_sign_in_without_state_and_code(
@@ -435,11 +489,13 @@ def test_fuzzed_requests_never_fail_and_never_sign_in_without_state_and_code(
 
     print(
         f"\nfuzz: {fuzzer.sent} requests in {elapsed:.1f}s ({rounds} rounds), "
-        f"{fuzzer.sign_ins} genuine sign-ins, statuses {sorted(fuzzer.statuses.items())}, "
+        f"{fuzzer.sign_ins} genuine sign-ins, {fuzzer.replays} replays, "
+        f"statuses {sorted(fuzzer.statuses.items())}, "
         f"{fuzzer.oversized_cookies} cookies over 4093 bytes"
     )
     assert fuzzer.sent >= TARGET_REQUESTS
     assert fuzzer.sign_ins > 0  # the positive control ran: the oracle can see a sign-in
+    assert fuzzer.replays > 0
     assert not any(status >= 500 for status in fuzzer.statuses)
 
 

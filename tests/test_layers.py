@@ -13,8 +13,11 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "flask_wechat"
 
 PROTOCOL = ("errors", "compliance", "client", "api", "profile", "redact")
-WEB = ("views", "signin", "state", "pages", "csrf", "i18n", "signals", "icons", "browsers")
-INTEGRATION = ("extension", "config", "storage", "sqla", "cli")
+WEB = (
+    *("views", "signin", "state", "pages", "csrf", "i18n", "signals", "icons", "browsers"),
+    *("replay", "quota", "limits"),
+)
+INTEGRATION = ("extension", "config", "storage", "sqla", "encryption", "redis", "cli")
 #: The neighbour: the emulator package, and the pytest plugin that serves it.
 NEIGHBOUR = ("emulator", "testing")
 
