@@ -12,7 +12,6 @@ tests are skipped, except under ``CI=true``, where a missing piece is a failure.
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -28,10 +27,10 @@ sys.path.insert(0, str(ROOT))
 from example_app import create_app  # noqa: E402
 from flask_wechat.emulator import WEBSITE_APP_ID, WEBSITE_APP_SECRET  # noqa: E402
 
+from ..helpers import IN_CI  # noqa: E402
 from .chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 AXE_JS = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
-IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 
 DESKTOP = {"width": 1280, "height": 800}
 MOBILE = {"width": 375, "height": 740}
