@@ -12,7 +12,6 @@ tests are skipped, except under ``CI=true``, where a missing piece is a failure.
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,13 +21,13 @@ from typing import Any, Callable
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-from example_app import create_app  # noqa: E402
-from flask_wechat.emulator import WEBSITE_APP_ID, WEBSITE_APP_SECRET  # noqa: E402
+from example_app import create_app
+from flask_wechat.emulator import WEBSITE_APP_ID, WEBSITE_APP_SECRET
 
-from ..helpers import IN_CI  # noqa: E402
-from .chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from ..helpers import IN_CI
+from .chromium import CHROMIUM, CHROMIUM_ARGS
+
+ROOT = Path(__file__).resolve().parents[2]
 
 AXE_JS = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 

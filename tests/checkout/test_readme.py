@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask_wechat.config import CONFIG_KEYS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
