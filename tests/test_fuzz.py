@@ -164,6 +164,24 @@ header_text = st.one_of(
     st.sampled_from(INTERESTING[:20]).filter(lambda v: v.isascii()),
     long_values.map(lambda v: v.encode().decode("latin-1")),
 )
+
+
+def _test_client_sends(host: str) -> bool:
+    """Whether this Werkzeug's test client can send a request with ``host`` at all.
+
+    Before Werkzeug 3.1.8 the test client itself raises on a Host header that is no
+    valid URL authority (``[``, ``[]``), whatever the app answered; a real server
+    passes such a header on. At those versions (CI's lowest-versions run) the fuzz
+    leaves these few Host values out; with a current Werkzeug it sends them all.
+    """
+    try:
+        Flask(__name__).test_client().get("/", headers={"Host": host})
+    except Exception:
+        return False
+    return True
+
+
+host_text = header_text if _test_client_sends("[") else header_text.filter(_test_client_sends)
 accept_languages = st.one_of(
     st.sampled_from(
         [
@@ -228,7 +246,7 @@ def steps(draw: Any) -> Step:
                 "Accept-Language": accept_languages,
                 "User-Agent": user_agents,
                 "Cookie": cookie_junk,
-                "Host": header_text,
+                "Host": host_text,
                 "Referer": header_text,
             },
         )
