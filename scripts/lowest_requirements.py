@@ -3,7 +3,8 @@
 Every ``name>=X`` in ``install_requires`` becomes ``name==X``; a requirement with
 no lower bound is an error, since nothing would say which release it was tested
 with. Usage: ``python scripts/lowest_requirements.py > lowest.txt``, then
-``pip install -c lowest.txt -r lowest.txt ...``.
+``pip install -c lowest.txt -r lowest.txt ...``. With ``--python``, print the
+lowest Python ``python_requires`` allows instead (``3.9``).
 """
 
 from __future__ import annotations
@@ -32,5 +33,17 @@ def lowest(setup_cfg: Path = SETUP_CFG) -> list[str]:
     return pins
 
 
+def lowest_python(setup_cfg: Path = SETUP_CFG) -> str:
+    config = configparser.ConfigParser()
+    config.read(setup_cfg, encoding="utf-8")
+    found = re.fullmatch(r">=\s*(3\.\d+)", config["options"]["python_requires"].strip())
+    if not found:
+        raise SystemExit(f"{setup_cfg.name}: python_requires is not of the form >=3.N")
+    return found.group(1)
+
+
 if __name__ == "__main__":
-    sys.stdout.write("".join(f"{pin}\n" for pin in lowest()))
+    if sys.argv[1:] == ["--python"]:
+        print(lowest_python())
+    else:
+        sys.stdout.write("".join(f"{pin}\n" for pin in lowest()))
