@@ -95,7 +95,7 @@ docs: $(VENV)/.installed
 dist: $(VENV)/.installed
 	rm -rf dist build && $(PY) -m build --outdir dist .
 
-# Re-extract messages, merge them into every catalog, compile (see README, "Translating").
+# Re-extract messages, merge them into every catalog, compile (see docs/developing.md, "Translating").
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location -w 100 --project flask-wechat-login \
 		-o flask_wechat/translations/flask_wechat.pot .
