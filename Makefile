@@ -5,12 +5,12 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint translations browser-deps server-deps screenshots bench load
+.PHONY: demo test lint docs dist translations browser-deps server-deps screenshots bench load
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
 demo: $(VENV)/.installed
@@ -19,7 +19,7 @@ demo: $(VENV)/.installed
 # Benchmarks side by side (see docs/benchmarks.md); not part of `make test`.
 # Extra arguments: make bench BENCH_ARGS="--quick"
 $(VENV)/.installed-bench: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e ".[test,bench]"
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	touch $@
 
 bench: $(VENV)/.installed-bench
@@ -78,16 +78,24 @@ screenshots: $(VENV)/.installed browser-deps
 # Load test: 1,000 sign-ins from 16 browsers through gunicorn (4 workers) and the emulator,
 # all on 127.0.0.1; prints the figures (see docs/load.md). Options: python bench/load.py --help
 $(VENV)/.installed-load: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e ".[test,load]"
+	$(PY) -m pip install --quiet -e ".[dev,load]"
 	touch $@
 
 load: $(VENV)/.installed-load
 	$(PY) bench/load.py
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy
 
-# Re-extract messages, merge them into every catalog, compile (see README, "Translating").
+# The documentation site (docs/, Sphinx): docs/_build/html/index.html
+docs: $(VENV)/.installed
+	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+
+# The wheel and sdist in dist/ (see RELEASING.md).
+dist: $(VENV)/.installed
+	rm -rf dist build && $(PY) -m build --outdir dist .
+
+# Re-extract messages, merge them into every catalog, compile (see docs/developing.md, "Translating").
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location -w 100 --project flask-wechat-login \
 		-o flask_wechat/translations/flask_wechat.pot .

@@ -186,9 +186,11 @@ def wechat_compliance_fix(session: OAuth2Session) -> OAuth2Session:
             url = _with_query(url, {"openid": openid})
         return url, headers, data
 
-    session._client.default_token_placement = "query"  # noqa: S105 - a placement, not a secret
-    session.register_compliance_hook("access_token_request", _token_request)
-    session.register_compliance_hook("refresh_token_request", _refresh_request)
+    # The session's oauthlib client is only reachable as _client (not in the stubs).
+    session._client.default_token_placement = "query"  # type: ignore[attr-defined]  # noqa: S105
+    # types-requests-oauthlib lacks the two *_token_request hooks of requests-oauthlib 2.0.
+    session.register_compliance_hook("access_token_request", _token_request)  # type: ignore[call-overload]
+    session.register_compliance_hook("refresh_token_request", _refresh_request)  # type: ignore[call-overload]
     session.register_compliance_hook("access_token_response", _token_response)
     session.register_compliance_hook("refresh_token_response", _token_response)
     session.register_compliance_hook("protected_request", _openid_beside_token)

@@ -15,7 +15,7 @@ from .encryption import parse_keys
 from .errors import SettingsError
 from .limits import DEFAULT_AUTHORIZE, DEFAULT_CALLBACK, check_limit
 
-#: Every key, its default and its meaning; the README's config table mirrors it.
+#: Every key, its default and its meaning; the documentation's config table is built from it.
 CONFIG_KEYS: dict[str, tuple[Any, str]] = {
     "WECHAT_APP_ID": (None, "AppID of the website application on the WeChat Open Platform"),
     "WECHAT_APP_SECRET": (None, "AppSecret of that website application"),

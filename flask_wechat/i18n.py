@@ -278,7 +278,7 @@ def _render_without_the_app(template_name: str, context: dict[str, Any]) -> str:
         return _plain_page(context)
 
 
-def _context_processors() -> list[Callable[[], dict[str, Any]]]:
+def _context_processors() -> list[Callable[[], Any]]:  # Flask types some as async
     processors = current_app.template_context_processors
     names: list[str | None] = [None, *reversed(request.blueprints)]
     return [func for name in names for func in processors.get(name, ())]

@@ -6,7 +6,13 @@
     from flask_wechat.sqla import SQLAlchemyStorage
 
     engine = create_engine("postgresql+psycopg://app@db/app")
-    wechat = WeChat(app, storage=SQLAlchemyStorage(engine))
+    storage = SQLAlchemyStorage(engine)
+    storage.create_table()  # or let your migrations create it
+    wechat = WeChat(app, storage=storage)
+
+Building the storage runs no SQL. The table is created by
+:meth:`SQLAlchemyStorage.create_table`, or by your own migrations: pass your
+``MetaData`` and the table is part of it (Alembic's autogenerate sees it).
 
 One row per user (``user.get_id()``), written in one statement (an upsert:
 ``INSERT ... ON CONFLICT DO UPDATE`` on PostgreSQL and SQLite, ``ON DUPLICATE
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import itertools
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Callable
@@ -96,10 +103,16 @@ def _upsert(
 
 
 class SQLAlchemyStorage:
-    """Keep each user's WeChat token in ``table_name`` (created if missing).
+    """Keep each user's WeChat token in ``table_name``.
 
-    ``keys`` overrides ``WECHAT_TOKEN_KEY`` (Fernet keys, the first encrypts);
-    by default the current app's setting applies.
+    :param engine: where the table lives.
+    :param table_name: the table's name.
+    :param user_id: the key of a user's row; ``user.get_id()`` by default.
+    :param metadata: your app's ``MetaData``, to have the table created and
+        migrated with your own tables; a private one by default.
+    :param create_table: deprecated; call :meth:`create_table` instead.
+    :param keys: overrides ``WECHAT_TOKEN_KEY`` (Fernet keys, the first
+        encrypts); by default the current app's setting applies.
     """
 
     def __init__(
@@ -109,7 +122,7 @@ class SQLAlchemyStorage:
         *,
         user_id: Callable[[Any], str] = lambda user: str(user.get_id()),
         metadata: MetaData | None = None,
-        create_table: bool = True,
+        create_table: bool | None = None,
         keys: list[str] | tuple[str, ...] | None = None,
     ) -> None:
         self.engine = engine
@@ -122,8 +135,19 @@ class SQLAlchemyStorage:
             Column("token", Text, nullable=False),
             Column("updated_at", Float, nullable=False),
         )
-        if create_table:
-            self.table.create(engine, checkfirst=True)
+        if create_table is not None:
+            warnings.warn(
+                "SQLAlchemyStorage(create_table=...) is deprecated: the constructor no longer "
+                "creates the table; call storage.create_table() or create it in your migrations",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            if create_table:
+                self.create_table()
+
+    def create_table(self) -> None:
+        """Create the table unless it exists (``CREATE TABLE`` if missing)."""
+        self.table.create(self.engine, checkfirst=True)
 
     def load(self, user: Any) -> Token | None:
         """The token saved for ``user``, or ``None``."""

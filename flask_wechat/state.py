@@ -134,7 +134,7 @@ def take(session: MutableMapping[str, Any], state: str | None, max_age: float) -
         session[SESSION_KEY] = pending
     else:
         session.pop(SESSION_KEY, None)
-    if entry is None:
+    if entry is None or state is None:
         raise StateUnknown("state missing, unknown or already used")
     found = _pending(str(state), entry)
     if time.time() - found.issued_at > max_age:

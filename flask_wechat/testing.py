@@ -152,7 +152,6 @@ def wechat_emulator(
 
 
 def pytest_configure(config: Any) -> None:
-    config.addinivalue_line("markers", "browser: drives a real Chromium (needs /usr/bin/chromium)")
     config.addinivalue_line(
         "markers",
         "kind_wechat: the wechat_emulator fixture without WeChat's transient 40001 on "

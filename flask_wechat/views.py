@@ -48,7 +48,7 @@ class BundledTemplates(FileSystemLoader):
 
     def get_source(
         self, environment: Environment, template: str
-    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+    ) -> tuple[str, str, Callable[[], bool]]:
         if template.startswith(self.PREFIX):
             template = "wechat/" + template[len(self.PREFIX) :]
         return super().get_source(environment, template)

@@ -12,6 +12,8 @@ from flask_login import LoginManager, UserMixin, current_user
 from flask_wechat import WeChat, WeChatProfile
 from flask_wechat.errors import RefreshTokenExpired
 
+pytest_plugins = ("pytester",)
+
 
 class User(UserMixin):
     def __init__(self, profile: WeChatProfile) -> None:

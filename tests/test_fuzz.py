@@ -1,6 +1,6 @@
 """Property-based fuzzing of the sign-in endpoints (hypothesis).
 
-More than 10,000 generated requests go to ``/wechat/callback``,
+Thousands of generated requests go to ``/wechat/callback``,
 ``/wechat/authorize`` and ``/wechat/login`` of the test app (the emulator
 behind it is real HTTP): random keys and values, duplicated parameters,
 unicode, values of up to 20,000 characters, broken percent-escapes (invalid
@@ -21,7 +21,8 @@ For every request:
   and never reached the callback before (a replay never reaches WeChat);
 * a browser that never completed a sign-in is never seen as signed in.
 
-``FUZZ_REQUESTS`` (default 10000) sets how many requests to send at least.
+How many requests to send at least: ``FUZZ_REQUESTS`` if set, else 10,000 under
+``CI=true`` and 1,000 otherwise (a quick local run).
 """
 
 from __future__ import annotations
@@ -45,9 +46,9 @@ from flask_wechat.emulator import WEBSITE_APP_ID
 from flask_wechat.emulator.world import SCOPE_LOGIN, make_unionid
 from flask_wechat.errors import StateError
 
-from .helpers import start, state_of
+from .helpers import IN_CI, start, state_of
 
-TARGET_REQUESTS = int(os.environ.get("FUZZ_REQUESTS", "10000"))
+TARGET_REQUESTS = int(os.environ.get("FUZZ_REQUESTS") or (10_000 if IN_CI else 1_000))
 EXAMPLES_PER_ROUND = 400
 MAX_ROUNDS = 40  # bounded: stops even if every example happened to be tiny
 
@@ -163,6 +164,24 @@ header_text = st.one_of(
     st.sampled_from(INTERESTING[:20]).filter(lambda v: v.isascii()),
     long_values.map(lambda v: v.encode().decode("latin-1")),
 )
+
+
+def _test_client_sends(host: str) -> bool:
+    """Whether this Werkzeug's test client can send a request with ``host`` at all.
+
+    Before Werkzeug 3.1.8 the test client itself raises on a Host header that is no
+    valid URL authority (``[``, ``[]``), whatever the app answered; a real server
+    passes such a header on. At those versions (CI's lowest-versions run) the fuzz
+    leaves these few Host values out; with a current Werkzeug it sends them all.
+    """
+    try:
+        Flask(__name__).test_client().get("/", headers={"Host": host})
+    except Exception:
+        return False
+    return True
+
+
+host_text = header_text if _test_client_sends("[") else header_text.filter(_test_client_sends)
 accept_languages = st.one_of(
     st.sampled_from(
         [
@@ -227,7 +246,7 @@ def steps(draw: Any) -> Step:
                 "Accept-Language": accept_languages,
                 "User-Agent": user_agents,
                 "Cookie": cookie_junk,
-                "Host": header_text,
+                "Host": host_text,
                 "Referer": header_text,
             },
         )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "flask_wechat"
+#: The package as imported: the checkout, or the installed wheel in CI's wheel run.
+PACKAGE = Path(importlib.util.find_spec("flask_wechat").origin).parent  # type: ignore[arg-type]
 
 PROTOCOL = ("errors", "compliance", "client", "api", "profile", "redact")
 WEB = (

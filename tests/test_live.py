@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 import requests
+
+from .helpers import csrf_field
 
 
 @pytest.fixture
@@ -25,6 +25,6 @@ def test_live_sign_in_and_sign_out(live_server, wechat_emulator):
     assert landed.url == f"{base}/private/page"
     assert browser.get(f"{base}/", timeout=10).text == "signed in as Han Meimei 🐼"
     account = browser.get(f"{base}/account", timeout=10).text
-    name, csrf = re.search(r'name="([^"]*csrf[^"]*)" value="([^"]+)"', account).groups()
+    name, csrf = csrf_field(account)
     out = browser.post(f"{base}/wechat/logout", data={name: csrf}, timeout=10)
     assert out.url == f"{base}/" and out.text == "anonymous"

@@ -1,11 +1,11 @@
-"""The README's testing example runs unchanged, in a fresh project with an app factory."""
+"""The testing example of docs/testing.md runs unchanged, in a fresh project with an app factory."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+PAGE = (Path(__file__).resolve().parents[1] / "docs" / "testing.md").read_text(encoding="utf-8")
 
 pytest_plugins = ["pytester"]
 
@@ -41,8 +41,8 @@ def user_for(profile, token):
 
 
 def test_the_readme_testing_example_passes_as_written(pytester):
-    example = re.search(r"<!-- tested: readme-testing -->\n```python\n(.*?)```", README, re.S)
-    assert example, "the README lost its tested testing example"
+    example = re.search(r"<!-- tested: readme-testing -->\n```python\n(.*?)```", PAGE, re.S)
+    assert example, "docs/testing.md lost its tested testing example"
     pytester.makepyfile(yourapp=YOURAPP, test_readme=example.group(1))
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)

@@ -42,6 +42,7 @@ def _rows(url: str) -> list[tuple[str, str]]:
 
 def test_threads_saving_one_persons_token_never_fail(database_url):
     storage = SQLAlchemyStorage(create_engine(database_url, pool_size=WORKERS))
+    storage.create_table()
     barrier = threading.Barrier(WORKERS)
     errors: list[str] = []
 
@@ -61,7 +62,7 @@ def test_threads_saving_one_persons_token_never_fail(database_url):
 
 
 def test_processes_saving_one_persons_token_never_fail(database_url):
-    SQLAlchemyStorage(create_engine(database_url))  # the table, before the workers start
+    SQLAlchemyStorage(create_engine(database_url)).create_table()  # before the workers start
     spawn = multiprocessing.get_context("spawn")
     workers = 4
     barrier, results = spawn.Barrier(workers), spawn.Queue()

@@ -12,8 +12,11 @@ from pathlib import Path
 
 import pytest
 
+import flask_wechat
+
 ROOT = Path(__file__).resolve().parents[1]
-STATIC = ROOT / "flask_wechat" / "static" / "wechat"
+#: The package as imported: the checkout, or the installed wheel in CI's wheel run.
+STATIC = Path(flask_wechat.__file__).parent / "static" / "wechat"
 THEMING = (ROOT / "docs" / "theming.md").read_text(encoding="utf-8")
 
 DEFINED = re.compile(r"(--wechat-[a-z0-9-]+)\s*:\s*([^;]+);")

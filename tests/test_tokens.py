@@ -79,7 +79,9 @@ def test_sql_storage_keeps_tokens_per_user_in_a_real_sqlite_file(
     database = tmp_path / "tokens.sqlite3"
     app = make_app()
     wechat = app.extensions["wechat"]
-    wechat.storage = SQLAlchemyStorage(create_engine(f"sqlite:///{database}"))
+    storage = SQLAlchemyStorage(create_engine(f"sqlite:///{database}"))
+    storage.create_table()
+    wechat.storage = storage
     first, second = app.test_client(), app.test_client()
     sign_in(first, wechat_emulator, user="lilei")
     sign_in(second, wechat_emulator, user="hanmeimei")

@@ -10,25 +10,29 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+import flask_wechat
 from flask_wechat.i18n import LANGUAGES, TRANSLATIONS_DIR
 
-ROOT = Path(__file__).resolve().parents[1]
+#: The package as imported: the checkout, or the installed wheel in CI's wheel run.
+PACKAGE = Path(flask_wechat.__file__).parent
 CATALOGS = [locale for locale in LANGUAGES if locale != "en"]
 
 
 def _source_messages() -> set[str]:
     """Extract with the same configuration as `make translations` (babel.cfg)."""
     method_map = [
-        ("flask_wechat/*.py", "python"),
-        ("flask_wechat/templates/wechat/**.html", "jinja2"),
+        ("*.py", "python"),
+        ("templates/wechat/**.html", "jinja2"),
     ]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
-    return {
+    messages = {
         message if isinstance(message, str) else message[0]
         for _file, _line, message, _comments, _context in extract_from_dir(
-            str(ROOT), method_map, keywords=keywords
+            str(PACKAGE), method_map, keywords=keywords
         )
     }
+    assert len(messages) > 20, f"extraction found almost nothing in {PACKAGE}"
+    return messages
 
 
 @pytest.mark.parametrize("locale", CATALOGS)

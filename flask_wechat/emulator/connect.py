@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request
+from werkzeug.wrappers import Response as BaseResponse  # what redirect() returns
 
 from .world import (
     OFFICIAL_ACCOUNT,
@@ -433,7 +434,7 @@ def qrconnect() -> Response:
 
 
 @bp.get("/connect/oauth2/authorize")
-def oauth2_authorize() -> Response:
+def oauth2_authorize() -> BaseResponse:
     """Official-account web authorization: silent for snsapi_base, consent otherwise.
 
     The consent page is in the phone's language (the browser's Accept-Language).
@@ -460,7 +461,7 @@ def oauth2_authorize() -> Response:
 
 
 @bp.post("/connect/confirm")
-def confirm() -> Response:
+def confirm() -> BaseResponse:
     """The "phone" answered: issue a code and redirect, or redirect without one."""
     world = get_world()
     form = request.form

@@ -12,8 +12,6 @@ tests are skipped, except under ``CI=true``, where a missing piece is a failure.
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,15 +21,15 @@ from typing import Any, Callable
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-from example_app import create_app  # noqa: E402
-from flask_wechat.emulator import WEBSITE_APP_ID, WEBSITE_APP_SECRET  # noqa: E402
+from example_app import create_app
+from flask_wechat.emulator import WEBSITE_APP_ID, WEBSITE_APP_SECRET
 
-from .chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from ..helpers import IN_CI
+from .chromium import CHROMIUM, CHROMIUM_ARGS
+
+ROOT = Path(__file__).resolve().parents[2]
 
 AXE_JS = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
-IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 
 DESKTOP = {"width": 1280, "height": 800}
 MOBILE = {"width": 375, "height": 740}

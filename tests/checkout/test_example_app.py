@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from example_app import create_app  # noqa: E402
-from flask_wechat.testing import sign_out  # noqa: E402
+from example_app import create_app
+from flask_wechat.testing import sign_out
 
-from .helpers import sign_in  # noqa: E402
+from ..helpers import sign_in
 
 
 @pytest.fixture
