@@ -78,16 +78,10 @@ def _upsert(
     updates = values if updates is None else updates
     dialect = connection.dialect.name
     if dialect in _ON_CONFLICT:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        statement = dialect_insert(table).values(**key, **values)
+        statement: Any = _dialect_insert(dialect)(table).values(**key, **values)
         connection.execute(statement.on_conflict_do_update(index_elements=list(key), set_=updates))
     elif dialect in _ON_DUPLICATE_KEY:
-        from sqlalchemy.dialects.mysql import insert as mysql_insert
-
-        statement = mysql_insert(table).values(**key, **values)
+        statement = _dialect_insert(dialect)(table).values(**key, **values)
         connection.execute(statement.on_duplicate_key_update(**updates))
     else:
         # Any other database: update, else insert; a concurrent insert that won
@@ -239,11 +233,8 @@ class SQLMemory:
             if next(self._adds) % self.PURGE_EVERY == 0:
                 connection.execute(delete(table).where(table.c.until <= now))
             if connection.dialect.name in _ON_CONFLICT and connection.dialect.insert_returning:
-                if connection.dialect.name == "postgresql":
-                    from sqlalchemy.dialects.postgresql import insert as dialect_insert
-                else:
-                    from sqlalchemy.dialects.sqlite import insert as dialect_insert
-                statement = dialect_insert(table).values(key=key, until=until, count=1)
+                insert_into = _dialect_insert(connection.dialect.name)
+                statement = insert_into(table).values(key=key, until=until, count=1)
                 statement = statement.on_conflict_do_update(
                     index_elements=[table.c.key],
                     set_={"until": until, "count": 1},
@@ -286,3 +277,18 @@ class SQLMemory:
         """Forget ``key``."""
         with self.engine.begin() as connection:
             connection.execute(delete(self.table).where(self.table.c.key == key))
+
+
+def _dialect_insert(dialect: str) -> Any:
+    """The dialect's own ``insert`` (with its upsert clause), imported when first needed."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    if dialect in ("mysql", "mariadb"):
+        from sqlalchemy.dialects import mysql
+
+        return mysql.insert
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert

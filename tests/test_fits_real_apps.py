@@ -177,7 +177,7 @@ def test_missing_set_up_is_one_error_line_and_a_bilingual_page(wechat_emulator, 
     assert response.status_code == 503
     page = response.data.decode()
     assert "微信登录暂不可用" in page
-    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    errors = [r for r in caplog.records if r.name == "flask_wechat" and r.levelno >= logging.ERROR]
     assert len(errors) == 1 and named in errors[0].getMessage()
     assert "Traceback" not in page
 
