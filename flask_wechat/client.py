@@ -96,9 +96,7 @@ class WeChatClient:
         )
         # The local emulator serves its avatars over http on its own origin: keep
         # those while it is the configured WeChat (real avatars must be https).
-        self._avatar_origin = (
-            _origin(self.api_base_url) if _is_loopback(self.api_base_url) else None
-        )
+        self._avatar_origin = _origin(self.api_base_url) if is_loopback(self.api_base_url) else None
 
     def __repr__(self) -> str:  # never show the secret
         return f"<WeChatClient app_id={self.app_id!r} api={self.api_base_url!r}>"
@@ -350,7 +348,8 @@ def _origin(url: str) -> str:
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
-def _is_loopback(url: str) -> bool:
+def is_loopback(url: str) -> bool:
+    """Whether ``url``'s host is this machine (where the local emulator runs)."""
     host = urlsplit(url).hostname or ""
     if host == "localhost":
         return True

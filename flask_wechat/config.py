@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import os
 from collections.abc import Mapping
@@ -10,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from .client import API_BASE_URL, IN_WECHAT_SCOPES, OPEN_BASE_URL
+from .client import API_BASE_URL, IN_WECHAT_SCOPES, OPEN_BASE_URL, is_loopback
 from .encryption import parse_keys
 from .errors import SettingsError
 from .limits import DEFAULT_AUTHORIZE, DEFAULT_CALLBACK, check_limit
@@ -98,7 +97,7 @@ class Settings:
     @property
     def uses_emulator(self) -> bool:
         """Both WeChat URLs point at this machine: the local emulator."""
-        return _is_loopback(self.open_base_url) and _is_loopback(self.api_base_url)
+        return is_loopback(self.open_base_url) and is_loopback(self.api_base_url)
 
 
 def load_settings(config: Mapping[str, Any]) -> Settings:
@@ -153,7 +152,7 @@ def load_settings(config: Mapping[str, Any]) -> Settings:
     }
     if urlsplit(api_url).scheme == "http":
         # The token call carries the app secret: plain http only to this machine.
-        if not _is_loopback(api_url):
+        if not is_loopback(api_url):
             raise SettingsError(
                 "WECHAT_API_BASE_URL must be https (the token call carries the app secret); "
                 "plain http is allowed only on this machine, for the local emulator"
@@ -228,13 +227,3 @@ def _positive(key: str, value: Any) -> float:
     if not (math.isfinite(number) and number > 0):
         raise SettingsError(f"{key} must be a positive, finite number, not {value!r}")
     return number
-
-
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -23,6 +23,7 @@ The seeded app ids and secrets are emulator-only test credentials.
 
 from __future__ import annotations
 
+from . import world as _world
 from .app import create_app
 from .server import EmulatorServer, site_config
 from .world import (
@@ -96,13 +97,4 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    if name == "WeChatError":  # 0.1's name, which collided with flask_wechat.WeChatError
-        import warnings
-
-        warnings.warn(
-            "flask_wechat.emulator.WeChatError is now EmulatorError",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return EmulatorError
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return _world.__getattr__(name)  # WeChatError, 0.1's name of EmulatorError, warns
