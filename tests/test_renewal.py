@@ -52,14 +52,24 @@ def _app(wechat_emulator: Any, **config: Any) -> Flask:
     return app
 
 
-def _server_side(wechat_emulator: Any) -> Flask:
-    app = _app(wechat_emulator, SESSION_TYPE="cachelib", SESSION_CACHELIB=cachelib.SimpleCache())
+@pytest.fixture(params=["cachelib", "redis"])
+def session_store(request: Any) -> dict[str, Any]:
+    """Flask-Session's settings: in this process (cachelib), or on a real Redis server."""
+    if request.param == "cachelib":
+        return {"SESSION_TYPE": "cachelib", "SESSION_CACHELIB": cachelib.SimpleCache()}
+    redis = pytest.importorskip("redis")
+    url = request.getfixturevalue("redis_url")
+    return {"SESSION_TYPE": "redis", "SESSION_REDIS": redis.Redis.from_url(url)}
+
+
+def _server_side(wechat_emulator: Any, store: dict[str, Any]) -> Flask:
+    app = _app(wechat_emulator, **store)
     flask_session.Session(app)
     return app
 
 
-def test_sign_in_gives_a_server_side_session_a_new_id(wechat_emulator):
-    app = _server_side(wechat_emulator)
+def test_sign_in_gives_a_server_side_session_a_new_id(wechat_emulator, session_store):
+    app = _server_side(wechat_emulator, session_store)
     attacker = app.test_client()
     attacker.get("/wechat/login?lang=en")  # a session with something in it, so a cookie
     planted = attacker.get_cookie("session").value
@@ -71,8 +81,10 @@ def test_sign_in_gives_a_server_side_session_a_new_id(wechat_emulator):
     assert attacker.get("/").data == b"anon"
 
 
-def test_sign_out_gives_a_server_side_session_a_new_id_and_ends_the_old_one(wechat_emulator):
-    app = _server_side(wechat_emulator)
+def test_sign_out_gives_a_server_side_session_a_new_id_and_ends_the_old_one(
+    wechat_emulator, session_store
+):
+    app = _server_side(wechat_emulator, session_store)
     browser = app.test_client()
     sign_in(browser, wechat_emulator)
     before = browser.get_cookie("session").value
