@@ -15,7 +15,6 @@ from .cli import wechat_cli
 from .client import OFFICIAL_ACCOUNT, WEBSITE, Token, WeChatClient
 from .config import Settings, load_settings
 from .errors import TokenError
-from .quota import QuotaGuard
 from .redact import install_log_redaction
 from .signin import (
     ConnectHandler,
@@ -98,12 +97,11 @@ class WeChat:
         app.add_template_global(csrf.field_name, "wechat_csrf_field")
         app.cli.add_command(wechat_cli)
         # Used states and quota marks: the given memory, else the storage's, else this process's.
-        state.memory = lambda: (  # type: ignore[attr-defined]
+        state.memory = lambda: (
             self._memory or replay.memory_for(state.storage) or self._process_memory
         )
-        state.quota = QuotaGuard(state.memory)  # type: ignore[attr-defined]
-        state.quota.connect(app)  # type: ignore[attr-defined]
-        state.limiter = self.limiter  # type: ignore[attr-defined]
+        state.quota.connect(app)
+        state.limiter = self.limiter
         limits.init_app(app, self.limiter)
         # Whoever signs out, through us or the app's own logout_user(), takes
         # their token along; a token never outlives its owner's session.

@@ -47,11 +47,15 @@ from .errors import (
     WeChatError,
 )
 from .profile import WeChatProfile
+from .quota import QuotaGuard
+from .replay import ProcessMemory, ReplayMemory
 
 if TYPE_CHECKING:
     from .config import Settings
     from .state import Pending
     from .storage import TokenStorage
+
+_PROCESS_MEMORY = ProcessMemory()
 
 ProfileHandler = Callable[[WeChatProfile, Token], Any]
 #: ``(user, profile, token)``; raises :class:`~flask_wechat.errors.AlreadyConnected` to refuse.
@@ -90,6 +94,13 @@ class WeChatState:
         self.disconnect_handler = disconnect_handler
         #: What the app lacks (:func:`setup_problems`), found at its first request.
         self.setup_problems: list[str] | None = None
+        #: Where used states and quota marks are kept (see :mod:`flask_wechat.replay`);
+        #: ``init_app`` chooses it, the process's own memory until then.
+        self.memory: Callable[[], ReplayMemory] = lambda: _PROCESS_MEMORY
+        #: The quota guard (see :mod:`flask_wechat.quota`), keeping its marks in :attr:`memory`.
+        self.quota = QuotaGuard(lambda: self.memory())
+        #: The app's Flask-Limiter ``Limiter`` given to ``WeChat`` (see :mod:`flask_wechat.limits`).
+        self.limiter: Any = None
         self.clients: dict[str, WeChatClient] = {
             WEBSITE: self._client(settings.app_id, settings.app_secret)
         }
