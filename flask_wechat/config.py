@@ -38,6 +38,12 @@ CONFIG_KEYS: dict[str, tuple[Any, str]] = {
         "where to go after sign-out when the form sends no safe next (default: the home URL)",
     ),
     "WECHAT_REMEMBER": (False, "passed to flask_login.login_user(remember=...)"),
+    "WECHAT_REVOCABLE_SESSIONS": (
+        False,
+        "check the person's sign-in generation at every request, so that sign-out ends "
+        "every copy of a cookie session (one storage read per request; needs SQL or "
+        "Redis token storage)",
+    ),
     "WECHAT_TIMEOUT": (10.0, "seconds to wait for each call to WeChat"),
     "WECHAT_STATE_MAX_AGE": (600, "seconds a sign-in may take from the button to the callback"),
     "WECHAT_SITE_NAME": (None, "the site's name on the sign-in page (default: the host name)"),
@@ -90,6 +96,7 @@ class Settings:
     token_keys: tuple[str, ...] = ()
     rate_limit_authorize: str | None = DEFAULT_AUTHORIZE
     rate_limit_callback: str | None = DEFAULT_CALLBACK
+    revocable_sessions: bool = False
 
     def __repr__(self) -> str:  # never show the secret
         return f"<Settings app_id={self.app_id!r} api={self.api_base_url!r}>"
@@ -178,6 +185,9 @@ def load_settings(config: Mapping[str, Any]) -> Settings:
             "WECHAT_LOGOUT_REDIRECT", value["WECHAT_LOGOUT_REDIRECT"] or value["WECHAT_HOME_URL"]
         ),
         remember=parse_bool("WECHAT_REMEMBER", value["WECHAT_REMEMBER"]),
+        revocable_sessions=parse_bool(
+            "WECHAT_REVOCABLE_SESSIONS", value["WECHAT_REVOCABLE_SESSIONS"]
+        ),
         timeout=numbers["WECHAT_TIMEOUT"],
         state_max_age=numbers["WECHAT_STATE_MAX_AGE"],
         site_name=value["WECHAT_SITE_NAME"],

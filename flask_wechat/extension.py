@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import warnings
 from typing import Any, TypeVar
 
-from flask import Flask
+from flask import Flask, has_request_context
 from flask_login import current_user, user_logged_in, user_logged_out
 
-from . import csrf, limits, replay, signin
+from . import csrf, limits, replay, revocation, signin
 from .api import WeChatSession
 from .browsers import in_wechat_browser
 from .cli import wechat_cli
 from .client import OFFICIAL_ACCOUNT, WEBSITE, Token, WeChatClient
 from .config import Settings, load_settings
-from .errors import TokenError
+from .errors import SettingsError, TokenError
 from .redact import install_log_redaction
+from .revocation import keeps_generations
 from .signin import (
     ConnectHandler,
     DisconnectHandler,
@@ -29,6 +31,8 @@ from .views import blueprint
 F = TypeVar("F", bound=ProfileHandler)
 C = TypeVar("C", bound=ConnectHandler)
 D = TypeVar("D", bound=DisconnectHandler)
+
+log = logging.getLogger(__name__)
 
 
 class WeChat:
@@ -80,11 +84,15 @@ class WeChat:
         ``wechat_csrf_token()`` template globals (see :mod:`flask_wechat.csrf`)
         and the ``flask wechat`` commands, and installs log
         redaction (:func:`~flask_wechat.redact.install_log_redaction`).
+        It also wraps the app's ``LoginManager`` so that sign-ins carry a
+        sign-in generation (see :mod:`flask_wechat.revocation`).
         """
         install_log_redaction()
+        settings = load_settings(app.config)
+        _check_revocation(settings, self._storage)
         state = WeChatState(
             self,
-            load_settings(app.config),
+            settings,
             self._storage,
             self._profile_handler,
             self._connect_handler,
@@ -107,6 +115,7 @@ class WeChat:
         # their token along; a token never outlives its owner's session.
         user_logged_out.connect(self._forget_token, app)
         user_logged_in.connect(self._drop_foreign_token, app)
+        revocation.install(app)
 
     @property
     def storage(self) -> TokenStorage:
@@ -221,6 +230,37 @@ class WeChat:
         token = self.token
         return bool(token) and current_state().client_for(token).check_token(token)  # type: ignore[arg-type]
 
+    def sign_out_everywhere(self, user: Any = None) -> None:
+        """End every sign-in of ``user`` (default: the person signed in now), in every browser.
+
+        Ends their sign-in generation, so that every remember cookie, and with
+        ``WECHAT_REVOCABLE_SESSIONS`` every session, that carries it stops
+        working, and deletes their stored token. Call it from anywhere in an
+        app context: an account page's "sign out everywhere" button, an admin's
+        action, a job after an account was compromised. When ``user`` is the
+        person of the current request, they are signed out here too.
+
+        Raises :class:`~flask_wechat.errors.SettingsError` when the storage
+        keeps no sign-in generations (the default session storage); see
+        :mod:`flask_wechat.revocation`.
+        """
+        state = current_state()
+        if not keeps_generations(state.storage):
+            raise SettingsError(
+                "sign_out_everywhere needs a token storage that keeps sign-in generations "
+                "(SQLAlchemyStorage or RedisStorage)"
+            )
+        if user is None:
+            user = signin.signed_in_user()
+        revocation.end(state, user)
+        state.storage.delete(user)
+        if (
+            has_request_context()
+            and current_user.is_authenticated
+            and str(current_user.get_id()) == str(user.get_id())
+        ):
+            signin.sign_out(current_user._get_current_object())
+
     # -- 0.1's sign-in steps, now in flask_wechat.signin ------------------------
 
     def sign_out(self) -> None:
@@ -252,12 +292,33 @@ class WeChat:
 
     def _forget_token(self, app: Flask, user: Any = None, **extra: Any) -> None:
         if user is not None and getattr(user, "is_authenticated", False):
-            current_state(app).storage.delete(user)
+            state = current_state(app)
+            state.storage.delete(user)
+            if revocation.in_use(state):
+                revocation.end(state, user)  # every copy of this person's sign-ins ends
 
     def _drop_foreign_token(self, app: Flask, user: Any = None, **extra: Any) -> None:
         storage = current_state(app).storage
         if isinstance(storage, SessionStorage):
             storage.keep_only(user)
+
+
+def _check_revocation(settings: Settings, storage: TokenStorage) -> None:
+    """Refuse checked sessions without generations; warn about remember cookies without."""
+    if keeps_generations(storage):
+        return
+    if settings.revocable_sessions:
+        raise SettingsError(
+            "WECHAT_REVOCABLE_SESSIONS needs a token storage that keeps sign-in generations "
+            f"on a server (SQLAlchemyStorage or RedisStorage), not {type(storage).__name__}"
+        )
+    if settings.remember:
+        log.warning(
+            "WECHAT_REMEMBER is on but %s keeps no sign-in generations: a copied remember "
+            "cookie signs its person in after sign-out until it expires "
+            "(REMEMBER_COOKIE_DURATION); use SQLAlchemyStorage or RedisStorage",
+            type(storage).__name__,
+        )
 
 
 def _deprecated(name: str, instead: str) -> None:

@@ -12,6 +12,10 @@ One key per user (``flask_wechat:token:<user id>``), written with one ``SET``
 after the last save (a refresh token's lifetime), deleted at sign-out. Set
 ``WECHAT_TOKEN_KEY`` to encrypt the tokens (see :mod:`flask_wechat.encryption`).
 
+Each person's sign-in generation (see :mod:`flask_wechat.revocation`) is the
+key ``flask_wechat:generation:<user id>``, set once (``SET NX``) and deleted at
+sign-out; it has no expiry, as a remember cookie can outlive any token.
+
 A refresh holds a Redis lock per user (redis-py's ``Lock``, which expires by
 itself if its holder dies), so concurrent requests of one person whose token
 expired refresh it once. The same client also backs the replay memory of
@@ -32,7 +36,7 @@ from redis.exceptions import LockError
 
 from .encryption import codec
 from .errors import UnavailableError
-from .storage import LockedToken, Token
+from .storage import LockedToken, Token, new_generation
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +103,26 @@ class RedisStorage:
                 lock.release()
             except LockError:  # held past lock_timeout: it expired, another took it
                 log.warning("a token refresh outlasted its Redis lock (lock_timeout)")
+
+    def sign_in_generation(self, user_id: str) -> str:
+        """``user_id``'s current sign-in generation; started (``SET NX``) if there is none."""
+        key = f"{self.prefix}generation:{user_id}"
+        self.client.set(key, new_generation(), nx=True)
+        stored = self.client.get(key)
+        if stored is None:  # ended between the two commands: start again
+            return self.sign_in_generation(user_id)
+        return stored.decode() if isinstance(stored, bytes) else str(stored)
+
+    def generation(self, user_id: str) -> str | None:
+        """``user_id``'s current sign-in generation, or ``None`` (one ``GET``)."""
+        stored = self.client.get(f"{self.prefix}generation:{user_id}")
+        if stored is None:
+            return None
+        return stored.decode() if isinstance(stored, bytes) else str(stored)
+
+    def end_generation(self, user_id: str) -> None:
+        """Delete ``user_id``'s sign-in generation: every copy of their sign-ins ends."""
+        self.client.delete(f"{self.prefix}generation:{user_id}")
 
     def memory(self) -> RedisMemory:
         """A replay memory on the same Redis, for the extension's sign-ins."""

@@ -12,8 +12,9 @@ One sign-in, as the views run it:
    WeChat's own browser goes through the official account.
 2. :func:`authorize_url` - where ``/authorize`` sends the browser.
 3. :func:`sign_in` - at the callback: exchange the code, build the profile,
-   ask the profile handler, renew the session, ``login_user``, keep the token,
-   send ``signed_in``.
+   ask the profile handler, renew the session, ``login_user`` (with the
+   person's sign-in generation, see :mod:`flask_wechat.revocation`), keep the
+   token, send ``signed_in``.
 4. :func:`sign_out` - renew the session, ``logout_user``, send ``signed_out``.
 
 Connecting WeChat to the account of the person signed in runs the same steps
@@ -31,7 +32,7 @@ from flask import Flask, current_app, request, session
 from flask_login import current_user, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 
-from . import i18n, signals
+from . import i18n, revocation, signals
 from .browsers import in_wechat_browser
 from .client import OFFICIAL_ACCOUNT, WEBSITE, WEBSITE_SCOPE, Token, WeChatClient
 from .errors import (
@@ -256,6 +257,7 @@ def _log_in(state: WeChatState, user: Any, token: Token) -> None:
     remember = state.settings.remember
     if not login_user(user, remember=remember):
         raise SignInRefused("Flask-Login refused the user (inactive)")
+    revocation.mark_sign_in(state, user)
     if not remember and _remember_cookie_name() in request.cookies:
         # A remember cookie an earlier person left in this browser would sign
         # them in again once this session ends: Flask-Login deletes it at the

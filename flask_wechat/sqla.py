@@ -22,6 +22,10 @@ refresh tokens: set ``WECHAT_TOKEN_KEY`` to encrypt them (see
 :mod:`flask_wechat.encryption`), and protect the database like any other
 credential store.
 
+Each person's sign-in generation (see :mod:`flask_wechat.revocation`) is a
+row of a second table, ``wechat_sign_ins``, which :meth:`SQLAlchemyStorage.create_table`
+creates too (add it to your migrations when upgrading from 0.1).
+
 A refresh takes the row's lock (``SELECT ... FOR UPDATE``; on SQLite, which
 has no row locks, the database's write lock), so concurrent requests of one
 person whose token expired refresh it once. The same engine also backs the
@@ -55,7 +59,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from .encryption import codec
-from .storage import LockedToken, Token
+from .storage import LockedToken, Token, new_generation
 
 #: Dialects whose INSERT has ``ON CONFLICT ... DO UPDATE``.
 _ON_CONFLICT = {"postgresql": "postgresql", "sqlite": "sqlite"}
@@ -107,6 +111,7 @@ class SQLAlchemyStorage:
     :param create_table: deprecated; call :meth:`create_table` instead.
     :param keys: overrides ``WECHAT_TOKEN_KEY`` (Fernet keys, the first
         encrypts); by default the current app's setting applies.
+    :param sign_ins_table_name: the table of sign-in generations.
     """
 
     def __init__(
@@ -118,16 +123,26 @@ class SQLAlchemyStorage:
         metadata: MetaData | None = None,
         create_table: bool | None = None,
         keys: list[str] | tuple[str, ...] | None = None,
+        sign_ins_table_name: str = "wechat_sign_ins",
     ) -> None:
         self.engine = engine
         self.user_id = user_id
         self.keys = keys
+        metadata = metadata if metadata is not None else MetaData()
         self.table = Table(
             table_name,
-            metadata if metadata is not None else MetaData(),
+            metadata,
             Column("user_id", String(255), primary_key=True),
             Column("token", Text, nullable=False),
             Column("updated_at", Float, nullable=False),
+        )
+        #: One row per person signed in: their current sign-in generation.
+        self.sign_ins = Table(
+            sign_ins_table_name,
+            metadata,
+            Column("user_id", String(255), primary_key=True),
+            Column("generation", String(64), nullable=False),
+            Column("started_at", Float, nullable=False),
         )
         if create_table is not None:
             warnings.warn(
@@ -140,8 +155,9 @@ class SQLAlchemyStorage:
                 self.create_table()
 
     def create_table(self) -> None:
-        """Create the table unless it exists (``CREATE TABLE`` if missing)."""
+        """Create the tables unless they exist (``CREATE TABLE`` for each one missing)."""
         self.table.create(self.engine, checkfirst=True)
+        self.sign_ins.create(self.engine, checkfirst=True)
 
     def load(self, user: Any) -> Token | None:
         """The token saved for ``user``, or ``None``."""
@@ -184,6 +200,44 @@ class SQLAlchemyStorage:
                 codec(self.keys).loads(row[0]) if row else None,
                 lambda token: self._write(connection, key, token),
             )
+
+    def sign_in_generation(self, user_id: str) -> str:
+        """``user_id``'s current sign-in generation; a new row if there is none.
+
+        Concurrent first sign-ins race to insert: one wins, the others read its row.
+        """
+        by_user = self.sign_ins.c.user_id == user_id
+        query = select(self.sign_ins.c.generation).where(by_user)
+        with self.engine.begin() as connection:
+            row = connection.execute(query).first()
+            if row:
+                return str(row[0])
+            generation = new_generation()
+            try:
+                with connection.begin_nested():
+                    connection.execute(
+                        insert(self.sign_ins).values(
+                            user_id=user_id, generation=generation, started_at=time.time()
+                        )
+                    )
+                return generation
+            except IntegrityError:
+                pass
+        # Another sign-in inserted first: read its row in a transaction that began after.
+        with self.engine.connect() as connection:
+            return str(connection.execute(query).scalar_one())
+
+    def generation(self, user_id: str) -> str | None:
+        """``user_id``'s current sign-in generation, or ``None`` (one ``SELECT``)."""
+        query = select(self.sign_ins.c.generation).where(self.sign_ins.c.user_id == user_id)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return str(row[0]) if row else None
+
+    def end_generation(self, user_id: str) -> None:
+        """Delete ``user_id``'s sign-in generation: every copy of their sign-ins ends."""
+        with self.engine.begin() as connection:
+            connection.execute(delete(self.sign_ins).where(self.sign_ins.c.user_id == user_id))
 
     def memory(self) -> SQLMemory:
         """A replay memory on the same database, for the extension's sign-ins."""

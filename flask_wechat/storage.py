@@ -9,10 +9,15 @@ SQLAlchemy) and :mod:`flask_wechat.redis` (Redis) ship with the package.
 Storage shared by several processes should also have ``refresh_lock`` (see
 :class:`LockingTokenStorage`): when one person's access token expires, their
 concurrent requests then refresh it once, instead of once each.
+
+Storage on a server may also keep each person's *sign-in generation* (see
+:class:`SignInGenerations`): sessions and remember cookies then carry it, and
+sign-out ends every copy of them (see :mod:`flask_wechat.revocation`).
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -58,6 +63,32 @@ class LockingTokenStorage(TokenStorage, Protocol):
         """
 
 
+class SignInGenerations(Protocol):
+    """A token store on a server that also keeps each person's sign-in generation.
+
+    A generation is a random string per user id (``user.get_id()``): every
+    sign-in carries the current one, and ending it ends every session and
+    remember cookie that carries it. The next sign-in starts a new one.
+    """
+
+    def sign_in_generation(self, user_id: str) -> str:
+        """The current generation of ``user_id``, started now if there is none.
+
+        Concurrent first sign-ins of one person must all get the same one.
+        """
+
+    def generation(self, user_id: str) -> str | None:
+        """The current generation of ``user_id``, or ``None`` after it was ended."""
+
+    def end_generation(self, user_id: str) -> None:
+        """End ``user_id``'s generation (sign-out): whatever carries it stops working."""
+
+
+def new_generation() -> str:
+    """A new sign-in generation: 128 random bits, URL-safe."""
+    return secrets.token_urlsafe(16)
+
+
 class SessionStorage:
     """Keep the token of the person signed in in this browser's session.
 
@@ -65,6 +96,9 @@ class SessionStorage:
     only to that owner: after the app's own ``logout_user()`` and another
     person's sign-in in the same browser, the previous person's token is
     neither returned nor kept.
+
+    It keeps no sign-in generation (the session is the copy that would need
+    ending): remember cookies and cookie sessions cannot be revoked with it.
     """
 
     key = "_wechat_token"

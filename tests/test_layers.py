@@ -17,7 +17,7 @@ PACKAGE = Path(importlib.util.find_spec("flask_wechat").origin).parent  # type: 
 PROTOCOL = ("errors", "compliance", "client", "api", "profile", "redact")
 WEB = (
     *("views", "signin", "state", "pages", "csrf", "i18n", "signals", "icons", "browsers"),
-    *("replay", "quota", "limits"),
+    *("replay", "quota", "limits", "revocation"),
 )
 INTEGRATION = ("extension", "config", "storage", "sqla", "encryption", "redis", "cli")
 #: The neighbour: the emulator package, and the pytest plugin that serves it.
