@@ -153,3 +153,11 @@ def test_the_command_is_listed_under_flask_wechat() -> None:
     result = production_app().test_cli_runner().invoke(args=["wechat", "--help"])
     assert result.exit_code == 0
     assert "check" in result.output
+
+
+def test_remember_cookies_that_sign_out_cannot_end_are_warned_about() -> None:
+    result = run_check(production_app(WECHAT_REMEMBER=True, REMEMBER_COOKIE_SECURE=True))
+    assert "WARNING  WECHAT_REMEMBER is on but SessionStorage keeps no sign-in generations" in (
+        result.output
+    )
+    assert result.exit_code == 0
