@@ -27,6 +27,7 @@ from flask import Flask, current_app, url_for
 from flask.cli import AppGroup
 
 from .client import API_BASE_URL, OPEN_BASE_URL
+from .revocation import keeps_generations
 from .signin import setup_problems
 
 wechat_cli = AppGroup("wechat", help="WeChat sign-in (flask-wechat).")
@@ -105,6 +106,13 @@ def check_app(app: Flask, base_url: str | None = None) -> Report:
         problems.append(
             "WECHAT_REMEMBER is on but REMEMBER_COOKIE_SECURE is off: set "
             "REMEMBER_COOKIE_SECURE = True"
+        )
+    storage = app.extensions["wechat"].storage
+    if settings.remember and not keeps_generations(storage):
+        warnings.append(
+            f"WECHAT_REMEMBER is on but {type(storage).__name__} keeps no sign-in "
+            "generations: a copied remember cookie signs its person in after sign-out, "
+            "until it expires; use SQLAlchemyStorage or RedisStorage (docs: deployment)"
         )
     samesite = str(config.get("SESSION_COOKIE_SAMESITE") or "").lower()
     if samesite == "strict":
