@@ -296,3 +296,33 @@ def test_concurrent_first_sign_ins_share_one_generation(generations):
     assert generations.generation("lilei") is None
     assert generations.sign_in_generation("lilei") != found[0]
     assert generations.generation("hanmeimei") is None
+
+
+# -- Flask-Session on Redis, with the generation -------------------------------------------
+
+
+def test_flask_session_on_redis_with_generations_ends_every_copy_and_every_browser(
+    wechat_emulator, redis_url
+):
+    flask_session = pytest.importorskip("flask_session")
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(redis_url)
+    app = _app(
+        wechat_emulator,
+        make_storage("redis", redis_url),
+        SESSION_TYPE="redis",
+        SESSION_REDIS=client,
+        WECHAT_REMEMBER=True,
+        WECHAT_REVOCABLE_SESSIONS=True,
+    )
+    flask_session.Session(app)
+    browser, phone = app.test_client(), app.test_client()
+    sign_in(browser, wechat_emulator)
+    sign_in(phone, wechat_emulator)
+    session_copy = _copy(app, browser, "session")
+    remember_copy = _copy(app, browser, "remember_token")
+    assert session_copy.get("/").data == b"in:lilei"
+    sign_out(browser)
+    assert session_copy.get("/").data == b"anon"  # Flask-Session: the old id is gone
+    assert remember_copy.get("/").data == b"anon"  # the generation: the cookie is refused
+    assert phone.get("/").data == b"anon"  # the generation: the other browser's session too
