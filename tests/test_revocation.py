@@ -326,3 +326,43 @@ def test_flask_session_on_redis_with_generations_ends_every_copy_and_every_brows
     assert session_copy.get("/").data == b"anon"  # Flask-Session: the old id is gone
     assert remember_copy.get("/").data == b"anon"  # the generation: the cookie is refused
     assert phone.get("/").data == b"anon"  # the generation: the other browser's session too
+
+
+# -- the storage is down ---------------------------------------------------------------------
+
+
+class _Down:
+    """A storage whose server stopped answering after the sign-in."""
+
+    def __init__(self, storage: Any) -> None:
+        self.storage, self.down = storage, False
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self.storage, name)
+        if not callable(found):
+            return found
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if self.down:
+                raise ConnectionError("the storage server is down")
+            return found(*args, **kwargs)
+
+        return call
+
+
+def test_when_the_generation_cannot_be_read_nobody_is_signed_in_and_nothing_fails(
+    wechat_emulator, tmp_path, caplog
+):
+    down = _Down(make_storage("sqlite", f"sqlite:///{tmp_path / 't.sqlite3'}"))
+    app = _app(wechat_emulator, down, WECHAT_REMEMBER=True, WECHAT_REVOCABLE_SESSIONS=True)
+    browser = app.test_client()
+    sign_in(browser, wechat_emulator)
+    remembered = _copy(app, browser, "remember_token")
+    down.down = True
+    with caplog.at_level(logging.ERROR, logger="flask_wechat"):
+        assert browser.get("/").data == b"anon"  # closed: not a 500, not signed in
+        assert remembered.get("/").data == b"anon"
+    assert any("generation" in record.getMessage() for record in caplog.records)
+    down.down = False  # back: the session and the remember cookie were kept
+    assert browser.get("/").data == b"in:lilei"
+    assert _copy(app, browser, "remember_token").get("/").data == b"in:lilei"
