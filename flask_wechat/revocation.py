@@ -27,6 +27,7 @@ never checked.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,8 @@ from flask_login.utils import decode_cookie
 
 if TYPE_CHECKING:
     from .signin import WeChatState
+
+log = logging.getLogger(__name__)
 
 #: Between the user id and the generation in the id Flask-Login keeps.
 MARK = "~wechat:"
@@ -125,13 +128,13 @@ def _checking_loader(callback: Any) -> Any:
         if generation is None:
             return callback(kept)
         state = current_app.extensions.get("wechat")
-        if (
-            state is not None
-            and state.settings.revocable_sessions
-            and not _current(state, user_id, generation)
-        ):
-            _forget_ended_sign_in()
-            return None
+        if state is not None and state.settings.revocable_sessions:
+            current = _current(state, user_id, generation)
+            if current is None:  # unknown: nobody is signed in for this request
+                return None
+            if not current:
+                _forget_ended_sign_in()
+                return None
         return callback(user_id)
 
     load_user._wechat_generations = True  # type: ignore[attr-defined]
@@ -143,23 +146,34 @@ def _checking_cookie(load_from_cookie: Any) -> Any:
     def load_user_from_remember_cookie(cookie: str) -> Any:
         user_id, generation = split(decode_cookie(cookie))
         state = current_app.extensions.get("wechat")
-        if (
-            generation is not None
-            and state is not None
-            and not _current(state, user_id, generation)
-        ):
-            session["_remember"] = "clear"  # Flask-Login deletes the cookie in this response
-            return None
+        if generation is not None and state is not None:
+            current = _current(state, user_id, generation)
+            if current is None:  # unknown: nobody is signed in, and the cookie stays
+                return None
+            if not current:
+                session["_remember"] = "clear"  # Flask-Login deletes it in this response
+                return None
         return load_from_cookie(cookie)
 
     load_user_from_remember_cookie._wechat_generations = True  # type: ignore[attr-defined]
     return load_user_from_remember_cookie
 
 
-def _current(state: WeChatState, user_id: str, generation: str) -> bool:
+def _current(state: WeChatState, user_id: str, generation: str) -> bool | None:
+    """Whether ``generation`` is ``user_id``'s current one; ``None`` when the storage
+    cannot say (its server is down): the request then goes on signed out, and the
+    session and remember cookie are kept for when it is back."""
     if not keeps_generations(state.storage):
         return True  # nothing to check against (the storage changed): as before generations
-    return state.storage.generation(user_id) == generation  # type: ignore[attr-defined]
+    try:
+        return state.storage.generation(user_id) == generation  # type: ignore[attr-defined,no-any-return]
+    except Exception as error:  # noqa: BLE001 - any driver's error: fail closed, not a 500
+        log.error(
+            "the sign-in generation could not be read (%s): this request goes on signed "
+            "out; check the token storage's server",
+            type(error).__name__,
+        )
+        return None
 
 
 def _forget_ended_sign_in() -> None:
