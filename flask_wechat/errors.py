@@ -269,6 +269,30 @@ class BadResponse(UnavailableError):
     """WeChat answered with something that is not the JSON it documents."""
 
 
+# -- the site's own servers --------------------------------------------------
+
+
+class StorageUnavailable(UnavailableError):
+    """The site's token storage or replay memory did not answer (its database or Redis
+    server is down or refusing): nothing was kept, and nobody was signed in.
+
+    A subclass of :class:`UnavailableError` (try again later), shown with a page of its
+    own that does not blame WeChat.
+    """
+
+    hint = "the token storage's or replay memory's server (database, Redis) did not answer"
+
+
+class SignOutIncomplete(StorageUnavailable):
+    """Signed out in this browser, but the storage could not delete the person's token
+    or end their sign-in generation: copies elsewhere may work until they expire."""
+
+    hint = (
+        "the token storage's server did not answer at sign-out: the stored token and the "
+        "sign-in generation were not deleted"
+    )
+
+
 # -- tokens after sign-in ----------------------------------------------------
 
 

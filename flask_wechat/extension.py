@@ -6,7 +6,7 @@ import logging
 import warnings
 from typing import Any, TypeVar
 
-from flask import Flask, has_request_context
+from flask import Flask, g, has_request_context
 from flask_login import current_user, user_logged_in, user_logged_out
 
 from . import csrf, limits, replay, revocation, signin
@@ -291,11 +291,22 @@ class WeChat:
     # -- Flask-Login's signals -------------------------------------------------
 
     def _forget_token(self, app: Flask, user: Any = None, **extra: Any) -> None:
-        if user is not None and getattr(user, "is_authenticated", False):
-            state = current_state(app)
+        if user is None or not getattr(user, "is_authenticated", False):
+            return
+        state = current_state(app)
+        try:
             state.storage.delete(user)
             if revocation.in_use(state):
                 revocation.end(state, user)  # every copy of this person's sign-ins ends
+        except Exception as error:  # the storage's server is down: sign-out goes on here
+            log.error(
+                "WeChat sign-out could not forget the token or end the sign-in generation "
+                "(%s): the person is signed out in this browser only; check the token "
+                "storage's server",
+                type(error).__name__,
+            )
+            if has_request_context():
+                setattr(g, signin.FORGET_FAILED, True)
 
     def _drop_foreign_token(self, app: Flask, user: Any = None, **extra: Any) -> None:
         storage = current_state(app).storage

@@ -142,6 +142,24 @@ PRESENTATIONS: dict[type[errors.WeChatError], Presentation] = {
         N_("WeChat is not responding"),
         N_("WeChat sent an answer this site could not read. Please try again in a moment."),
     ),
+    # -- the site's own servers --
+    errors.StorageUnavailable: Presentation(
+        503,
+        N_("Sign-in is unavailable"),
+        N_(
+            "This site could not keep your sign-in just now, so you are not signed in. "
+            "Please try again in a moment."
+        ),
+    ),
+    errors.SignOutIncomplete: Presentation(
+        503,
+        N_("You are signed out in this browser"),
+        N_(
+            "This site could not finish signing you out on its server just now, so a copy "
+            "of this sign-in elsewhere may still work until it expires. Please sign in and "
+            "out again later if that matters to you."
+        ),
+    ),
     # -- connecting WeChat to an account --
     errors.ConnectError: Presentation(
         400,

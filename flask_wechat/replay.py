@@ -29,7 +29,7 @@ import time
 from typing import Any, Callable, Protocol
 from weakref import WeakKeyDictionary
 
-from .errors import StateError, UnavailableError
+from .errors import StateError, StorageUnavailable
 from .state import Pending
 
 
@@ -141,7 +141,7 @@ def consume(memory: ReplayMemory, pending: Pending, max_age: float) -> None:
     try:
         first_time = memory.add(f"state:{pending.state}", pending.issued_at + max_age)
     except Exception as error:  # the memory's server is down: refuse, do not guess
-        raise UnavailableError(
+        raise StorageUnavailable(
             f"the replay memory is unreachable ({type(error).__name__})"
         ) from None
     if not first_time:

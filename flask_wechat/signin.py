@@ -28,7 +28,7 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING, Any, Callable
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 
@@ -41,8 +41,10 @@ from .errors import (
     NotSignedIn,
     SetupIncomplete,
     SignInRefused,
+    SignOutIncomplete,
     SnapshotUser,
     StateError,
+    StorageUnavailable,
     UnsupportedBrowser,
     UserChanged,
     WeChatError,
@@ -257,13 +259,30 @@ def _log_in(state: WeChatState, user: Any, token: Token) -> None:
     remember = state.settings.remember
     if not login_user(user, remember=remember):
         raise SignInRefused("Flask-Login refused the user (inactive)")
-    revocation.mark_sign_in(state, user)
     if not remember and _remember_cookie_name() in request.cookies:
         # A remember cookie an earlier person left in this browser would sign
         # them in again once this session ends: Flask-Login deletes it at the
         # end of this request.
         session["_remember"] = "clear"
-    state.storage.save(user, token)
+    failed = _in_storage(lambda: revocation.mark_sign_in(state, user))
+    failed = failed or _in_storage(lambda: state.storage.save(user, token))
+    if failed:
+        # Nothing kept: the person must not be signed in behind the error page.
+        logout_user()
+        renew_session()
+        raise StorageUnavailable(f"the token storage did not answer at sign-in ({failed})")
+
+
+def _in_storage(call: Callable[[], Any]) -> str | None:
+    """Run a call to the token storage; the class name of what its server raised, or None.
+
+    The driver's exception is not kept (its message may hold a statement's parameters).
+    """
+    try:
+        call()
+    except Exception as error:  # any driver's error: the storage's server did not answer
+        return type(error).__name__
+    return None
 
 
 def signed_in_user() -> Any:
@@ -306,7 +325,9 @@ def connect(state: WeChatState, pending: Pending, code: str) -> Any:
     token, profile = exchange(state, pending.path, code)
     try:
         handler(user, profile, token)
-        state.storage.save(user, token)
+        failed = _in_storage(lambda: state.storage.save(user, token))
+        if failed:
+            raise StorageUnavailable(f"the token storage did not answer at connect ({failed})")
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         signals.connected.send(app, user=user, profile=profile, token=token)
     finally:
@@ -336,11 +357,15 @@ def sign_out(user: Any) -> None:
     ``user_logged_out`` and ``signed_out`` receivers see the session as it
     was. The renewal keeps Flask-Login's request to delete the remember
     cookie (``_remember``): without it the cookie would sign the person in
-    again at the next request.
+    again at the next request. When the storage could not forget the token
+    (its server is down), the person is still signed out in this browser, and
+    :class:`~flask_wechat.errors.SignOutIncomplete` says so afterwards.
     """
-    logout_user()
+    logout_user()  # the extension's user_logged_out receiver forgets the token
     signals.signed_out.send(current_app._get_current_object(), user=user)  # type: ignore[attr-defined]
     renew_session("_remember")
+    if g.pop(FORGET_FAILED, None):
+        raise SignOutIncomplete("the token storage did not answer at sign-out")
 
 
 def sign_in_failed(error: WeChatError) -> None:
@@ -375,6 +400,8 @@ def renew_session(*also_keep: str) -> None:
 
 
 _RENEWING = "_wechat_renewing"
+#: Set on ``g`` by the extension when the storage failed to forget a signed-out token.
+FORGET_FAILED = "_wechat_forget_failed"
 
 
 def _remember_cookie_name() -> str:

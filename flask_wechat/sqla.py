@@ -144,6 +144,7 @@ class SQLAlchemyStorage:
             Column("generation", String(64), nullable=False),
             Column("started_at", Float, nullable=False),
         )
+        self._memory = SQLMemory(engine, metadata=metadata, create_table=False)
         if create_table is not None:
             warnings.warn(
                 "SQLAlchemyStorage(create_table=...) is deprecated: the constructor no longer "
@@ -155,9 +156,11 @@ class SQLAlchemyStorage:
                 self.create_table()
 
     def create_table(self) -> None:
-        """Create the tables unless they exist (``CREATE TABLE`` for each one missing)."""
+        """Create the tables unless they exist (``CREATE TABLE`` for each one missing):
+        the tokens, the sign-in generations and the replay memory."""
         self.table.create(self.engine, checkfirst=True)
         self.sign_ins.create(self.engine, checkfirst=True)
+        self._memory.create_table()
 
     def load(self, user: Any) -> Token | None:
         """The token saved for ``user``, or ``None``."""
@@ -240,8 +243,9 @@ class SQLAlchemyStorage:
             connection.execute(delete(self.sign_ins).where(self.sign_ins.c.user_id == user_id))
 
     def memory(self) -> SQLMemory:
-        """A replay memory on the same database, for the extension's sign-ins."""
-        return SQLMemory(self.engine)
+        """The replay memory on the same database, for the extension's sign-ins
+        (its table is created by :meth:`create_table`, and is in the same ``MetaData``)."""
+        return self._memory
 
     def _write(self, connection: Connection, key: str, token: Token) -> None:
         values = {"token": codec(self.keys).dumps(token), "updated_at": time.time()}
@@ -278,7 +282,11 @@ class SQLMemory:
         )
         self._adds = itertools.count(1)
         if create_table:
-            self.table.create(engine, checkfirst=True)
+            self.create_table()
+
+    def create_table(self) -> None:
+        """Create the table unless it exists."""
+        self.table.create(self.engine, checkfirst=True)
 
     def add(self, key: str, until: float) -> bool:
         """Remember ``key`` until ``until``: ``True``, or ``False`` if it was remembered."""

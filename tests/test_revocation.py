@@ -48,7 +48,12 @@ def generations(request: Any, tmp_path: Any) -> Any:
 
 
 def _app(
-    wechat_emulator: Any, storage: Any = None, *, loader_after: bool = False, **config: Any
+    wechat_emulator: Any,
+    storage: Any = None,
+    *,
+    loader_after: bool = False,
+    memory: Any = None,
+    **config: Any,
 ) -> Flask:
     app = Flask(__name__)
     app.config.update(SECRET_KEY="k", TESTING=True, **wechat_emulator.config)
@@ -64,7 +69,7 @@ def _app(
     manager = LoginManager(app)
     if not loader_after:
         manager.user_loader(load)
-    wechat = WeChat(app, storage=storage)
+    wechat = WeChat(app, storage=storage, memory=memory)
     app.wechat = wechat  # type: ignore[attr-defined]
     if loader_after:  # as an app that sets its loader up after the extension
         manager.user_loader(load)

@@ -40,7 +40,7 @@ def test_create_table_creates_it_once(tmp_path: Path) -> None:
     storage = SQLAlchemyStorage(engine, "tokens")
     storage.create_table()
     storage.create_table()  # already there: nothing happens
-    assert sorted(_tables(engine)) == ["tokens", "wechat_sign_ins"]
+    assert sorted(_tables(engine)) == ["tokens", "wechat_memory", "wechat_sign_ins"]
 
 
 def test_the_apps_own_metadata_creates_it_with_the_rest(tmp_path: Path) -> None:
@@ -48,9 +48,9 @@ def test_the_apps_own_metadata_creates_it_with_the_rest(tmp_path: Path) -> None:
     engine, _ = _engine(tmp_path)
     metadata = sqlalchemy.MetaData()
     SQLAlchemyStorage(engine, metadata=metadata)
-    assert sorted(metadata.tables) == ["wechat_sign_ins", "wechat_tokens"]
+    assert sorted(metadata.tables) == ["wechat_memory", "wechat_sign_ins", "wechat_tokens"]
     metadata.create_all(engine)
-    assert sorted(_tables(engine)) == ["wechat_sign_ins", "wechat_tokens"]
+    assert sorted(_tables(engine)) == ["wechat_memory", "wechat_sign_ins", "wechat_tokens"]
 
 
 @pytest.mark.parametrize("flag", [True, False])
@@ -58,4 +58,6 @@ def test_the_old_constructor_flag_still_works_with_a_warning(tmp_path: Path, fla
     engine, _ = _engine(tmp_path)
     with pytest.warns(DeprecationWarning, match=r"create_table\(\)"):
         SQLAlchemyStorage(engine, create_table=flag)
-    assert sorted(_tables(engine)) == (["wechat_sign_ins", "wechat_tokens"] if flag else [])
+    assert sorted(_tables(engine)) == (
+        ["wechat_memory", "wechat_sign_ins", "wechat_tokens"] if flag else []
+    )

@@ -28,9 +28,15 @@ def _dead(kind: str) -> Any:
     """A storage whose server is not there (connections refused at once)."""
     port = free_port()
     if kind == "redis":
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
         from flask_wechat.redis import RedisStorage
 
-        return RedisStorage(redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=2))
+        client = redis.Redis(
+            host="127.0.0.1", port=port, socket_connect_timeout=2, retry=Retry(NoBackoff(), 0)
+        )
+        return RedisStorage(client)
     from flask_wechat.sqla import SQLAlchemyStorage
 
     url = f"postgresql+psycopg://nobody@127.0.0.1:{port}/nothing?connect_timeout=2"
@@ -125,3 +131,18 @@ def test_a_remembered_person_with_the_storage_down_is_signed_out_not_failed(
     remembered = _copy(app, browser, "remember_token")
     app.wechat.storage = _dead("redis")  # type: ignore[attr-defined]
     assert remembered.get("/").data == b"anon"
+
+
+def test_a_token_that_cannot_be_saved_ends_the_sign_in_on_the_page(wechat_emulator, dead, caplog):
+    # The replay memory lives elsewhere and answers; only the token storage is down.
+    from flask_wechat.replay import ProcessMemory
+
+    app = _real_app(wechat_emulator, dead, memory=ProcessMemory(), WECHAT_REMEMBER=True)
+    browser = app.test_client()
+    with caplog.at_level(logging.ERROR, logger="flask_wechat"):
+        response = sign_in(browser, wechat_emulator)
+    assert response.status_code == 503
+    assert "Sign-in is unavailable" in response.get_data(as_text=True)
+    assert browser.get("/").data == b"anon"
+    assert browser.get_cookie("remember_token") is None
+    assert any("did not answer at sign-in" in r.getMessage() for r in caplog.records)
