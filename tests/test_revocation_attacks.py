@@ -1,0 +1,207 @@
+"""Review of issue 18's sign-in generations: an attacker's and a real app's ways in.
+
+Each test states what a person or an app would expect; see tests/test_revocation.py for the
+app shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask_login import LoginManager, UserMixin, current_user, login_user
+
+from flask_wechat import WeChat
+from flask_wechat.emulator.world import make_openid
+from flask_wechat.testing import sign_out
+
+from .helpers import sign_in
+from .storage_workers import make_storage
+
+
+class Person(UserMixin):
+    def __init__(self, user_id: str) -> None:
+        self.id = user_id
+
+
+def _app(wechat_emulator: Any, storage: Any = None, **config: Any) -> Flask:
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="k", TESTING=True, **wechat_emulator.config)
+    app.config.update(config)
+    people: dict[str, Person] = {}
+    asked: list[Any] = []
+    app.asked = asked  # type: ignore[attr-defined]
+    app.people = people  # type: ignore[attr-defined]
+    manager = LoginManager(app)
+
+    @manager.user_loader
+    def load(user_id: str) -> Person | None:
+        asked.append(user_id)
+        return people.get(user_id)
+
+    wechat = WeChat(app, storage=storage)
+    app.wechat = wechat  # type: ignore[attr-defined]
+    appid = app.config["WECHAT_APP_ID"]
+    names = {make_openid(appid, name): name for name in ("lilei", "hanmeimei")}
+    wechat.profile_handler(
+        lambda profile, token: people.setdefault(
+            names[profile.openid], Person(names[profile.openid])
+        )
+    )
+
+    @app.get("/")
+    def home() -> str:
+        return f"in:{current_user.get_id()}" if current_user.is_authenticated else "anon"
+
+    @app.post("/password-login")
+    def password_login() -> str:
+        # The app's own sign-in (a password form): usernames are the ids, chosen at sign-up.
+        from flask import request
+
+        username = request.form["username"]
+        person = people.setdefault(username, Person(username))
+        login_user(person)
+        return "ok"
+
+    return app
+
+
+def _copy(app: Flask, browser: Any, *names: str) -> Any:
+    thief = app.test_client()
+    for name in names:
+        cookie = browser.get_cookie(name)
+        assert cookie is not None, f"no {name} cookie to copy"
+        thief.set_cookie(name, cookie.value)
+    return thief
+
+
+# -- an id that looks like a generation ---------------------------------------------------
+
+
+@pytest.mark.parametrize("revocable", [False, True], ids=["default", "generation"])
+def test_a_username_that_looks_tagged_never_signs_in_as_someone_else(
+    wechat_emulator, tmp_path, revocable
+):
+    # An app with usernames as ids and its own password sign-in beside WeChat's. A person
+    # signs up as "lilei~wechat:x" and signs in with their password: the wrapped user_loader
+    # splits the id and, without WECHAT_REVOCABLE_SESSIONS (the default), hands "lilei" to
+    # the app's loader: they are signed in as lilei. With the setting, their own account is
+    # unusable (signed out at every request).
+    storage = make_storage("sqlite", f"sqlite:///{tmp_path / 't.sqlite3'}") if revocable else None
+    app = _app(wechat_emulator, storage, WECHAT_REVOCABLE_SESSIONS=revocable)
+    victim = app.test_client()
+    sign_in(victim, wechat_emulator)  # lilei exists, signed in with WeChat
+    assert victim.get("/").data == b"in:lilei"
+    attacker = app.test_client()
+    attacker.post("/password-login", data={"username": "lilei~wechat:x"})
+    assert attacker.get("/").data == b"in:lilei~wechat:x"
+
+
+# -- a remember cookie replayed before sign-out -------------------------------------------
+
+
+def test_a_session_opened_with_a_stolen_remember_cookie_ends_at_sign_out(wechat_emulator, tmp_path):
+    # docs/security.md: "a remember cookie carries the person's sign-in generation: a copy
+    # stops working after sign-out". A thief replays the stolen cookie at once (before the
+    # person signs out), which gives the thief's browser a session with the person's id;
+    # that session is never checked again, so it survives the sign-out, and
+    # sign_out_everywhere, for PERMANENT_SESSION_LIFETIME.
+    storage = make_storage("sqlite", f"sqlite:///{tmp_path / 't.sqlite3'}")
+    app = _app(wechat_emulator, storage, WECHAT_REMEMBER=True)
+    browser = app.test_client()
+    sign_in(browser, wechat_emulator)
+    thief = _copy(app, browser, "remember_token")
+    assert thief.get("/").data == b"in:lilei"  # replayed before sign-out
+    sign_out(browser)
+    with app.app_context():
+        app.wechat.sign_out_everywhere(Person("lilei"))  # type: ignore[attr-defined]
+    assert thief.get("/").data == b"anon"
+
+
+# -- sign-ins made before the setting was turned on ----------------------------------------
+
+
+def test_sign_out_ends_a_session_made_before_revocable_sessions_were_turned_on(
+    wechat_emulator, tmp_path
+):
+    # A site turns WECHAT_REVOCABLE_SESSIONS on (after an incident, or at the upgrade).
+    # Sessions signed in before carry no generation and are never checked: a copy survives
+    # sign-out and sign_out_everywhere, though docs/deployment.md says a copy is "signed out
+    # at its next request" with this setting, and names only pre-0.2 remember cookies as
+    # unchecked.
+    storage = make_storage("sqlite", f"sqlite:///{tmp_path / 't.sqlite3'}")
+    before = _app(wechat_emulator, storage)
+    browser = before.test_client()
+    sign_in(browser, wechat_emulator)
+    after = _app(wechat_emulator, storage, WECHAT_REVOCABLE_SESSIONS=True)  # redeployed
+    after.people["lilei"] = Person("lilei")  # type: ignore[attr-defined]
+    browser.application = after
+    copy = _copy(after, browser, "session")
+    assert copy.get("/").data == b"in:lilei"
+    sign_out(browser)
+    with after.app_context():
+        after.wechat.sign_out_everywhere(Person("lilei"))  # type: ignore[attr-defined]
+    assert copy.get("/").data == b"anon"
+
+
+# -- upgrading from 0.1 with SQL storage --------------------------------------------------
+
+
+def test_sql_storage_upgraded_from_0_1_without_the_new_table_does_not_fail(
+    wechat_emulator, tmp_path
+):
+    # A 0.1 site: its migrations made the tokens table; 0.2 adds wechat_sign_ins, which the
+    # site has not created yet (the CHANGELOG's note was missed). Sign-in and sign-out must
+    # not be 500s, and nobody may be left signed in behind an error page.
+    from sqlalchemy import create_engine
+
+    from flask_wechat.sqla import SQLAlchemyStorage
+
+    storage = SQLAlchemyStorage(create_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}"))
+    storage.table.create(storage.engine)  # 0.1's table only
+    app = _app(wechat_emulator, storage, WECHAT_REMEMBER=True, PROPAGATE_EXCEPTIONS=False)
+    browser = app.test_client()
+    response = sign_in(browser, wechat_emulator)
+    assert response.status_code != 500
+    if response.status_code >= 400:
+        assert browser.get("/").data == b"anon"
+        assert browser.get_cookie("remember_token") is None
+    else:
+        assert sign_out(browser).status_code != 500
+
+
+# -- ids that are not strings -------------------------------------------------------------
+
+
+class Numbered(UserMixin):
+    def __init__(self, number: int) -> None:
+        self.id = number
+
+    def get_id(self) -> int:  # type: ignore[override]  # as many apps write it
+        return self.id
+
+
+@pytest.mark.parametrize(
+    "setting", ["WECHAT_REMEMBER", "WECHAT_REVOCABLE_SESSIONS"], ids=["remember", "revocable"]
+)
+def test_an_app_whose_get_id_returns_an_int_keeps_receiving_it(wechat_emulator, tmp_path, setting):
+    # Flask-Login stores what get_id returns; a cookie session gives it back as it was (an
+    # int), and 0.1 handed the loader that int. With generations in use (WECHAT_REMEMBER or
+    # WECHAT_REVOCABLE_SESSIONS with SQL or Redis storage) the loader receives str(id): an
+    # int-keyed loader finds nobody, and every WeChat sign-in ends at the next request.
+    storage = make_storage("sqlite", f"sqlite:///{tmp_path / 't.sqlite3'}")
+    app = _app(wechat_emulator, storage, **{setting: True})
+    people = {7: Numbered(7)}
+    seen: list[Any] = []
+
+    def load(user_id: Any) -> Any:
+        seen.append(user_id)
+        return people.get(user_id)
+
+    app.login_manager.user_loader(load)  # type: ignore[attr-defined]
+    app.wechat.profile_handler(lambda profile, token: people[7])  # type: ignore[attr-defined]
+    browser = app.test_client()
+    sign_in(browser, wechat_emulator)
+    assert browser.get("/").data == b"in:7"
+    assert seen and all(isinstance(value, int) for value in seen)
