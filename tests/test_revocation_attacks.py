@@ -205,3 +205,49 @@ def test_an_app_whose_get_id_returns_an_int_keeps_receiving_it(wechat_emulator, 
     sign_in(browser, wechat_emulator)
     assert browser.get("/").data == b"in:7"
     assert seen and all(isinstance(value, int) for value in seen)
+
+
+# -- one LoginManager, two apps ---------------------------------------------------------
+
+
+def test_a_revoked_remember_cookie_is_refused_by_every_app_sharing_the_login_manager(
+    wechat_emulator, tmp_path
+):
+    # An app factory with a module-level LoginManager, and a second app (an admin site,
+    # mounted beside the first with DispatcherMiddleware) that shares it and SECRET_KEY but
+    # has no WeChat(app). The wrapped loader strips the generation there without checking
+    # it: a remember cookie revoked by sign-out still signs its person in on the second app.
+    storage = make_storage("sqlite", f"sqlite:///{tmp_path / 't.sqlite3'}")
+    site = _app(wechat_emulator, storage, WECHAT_REMEMBER=True)
+    manager = site.login_manager  # type: ignore[attr-defined]
+    admin = Flask("admin")
+    admin.config.update(SECRET_KEY="k", TESTING=True)
+    manager.init_app(admin)
+
+    @admin.get("/")
+    def admin_home() -> str:
+        return f"in:{current_user.get_id()}" if current_user.is_authenticated else "anon"
+
+    browser = site.test_client()
+    sign_in(browser, wechat_emulator)
+    stolen = browser.get_cookie("remember_token").value  # type: ignore[union-attr]
+    sign_out(browser)
+    thief = admin.test_client()
+    thief.set_cookie("remember_token", stolen)
+    assert thief.get("/").data == b"anon"
+
+
+# -- a remember cookie no browser sends, but an attacker can ------------------------------
+
+
+def test_a_remember_cookie_with_a_non_ascii_digest_is_not_a_500(wechat_emulator, tmp_path):
+    # Flask-Login's decode_cookie compares the digest with hmac.compare_digest, which raises
+    # TypeError for non-ASCII text; the extension now owns the remember cookie's way in
+    # (revocation._checking_cookie) and passes it through unguarded.
+    storage = make_storage("sqlite", f"sqlite:///{tmp_path / 't.sqlite3'}")
+    app = _app(wechat_emulator, storage, WECHAT_REMEMBER=True, PROPAGATE_EXCEPTIONS=False)
+    client = app.test_client()
+    client.set_cookie("remember_token", "lilei~wechat:abc|\u00e9")
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.data == b"anon"
