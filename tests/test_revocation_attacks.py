@@ -251,3 +251,59 @@ def test_a_remember_cookie_with_a_non_ascii_digest_is_not_a_500(wechat_emulator,
     response = client.get("/")
     assert response.status_code == 200
     assert response.data == b"anon"
+
+
+# -- the first request of a worker ------------------------------------------------------
+
+
+def test_the_loader_is_wrapped_before_a_url_value_preprocessor_reads_current_user(
+    wechat_emulator, tmp_path
+):
+    # An app factory that registers its user_loader after WeChat(app), and picks the
+    # language in a url_value_preprocessor from the signed-in person (these run before every
+    # before_request function). A second worker built by the same factory gets, as its first
+    # request, one from a person signed in on the first worker: the loader is not wrapped
+    # yet and receives "lilei~wechat:<generation>" (the canonical `int(user_id)` loader
+    # would raise: a 500).
+    from flask import g
+
+    storage = make_storage("sqlite", f"sqlite:///{tmp_path / 't.sqlite3'}")
+
+    def create_app() -> Flask:
+        app = Flask("factory")
+        app.config.update(SECRET_KEY="k", TESTING=True, WECHAT_REMEMBER=True)
+        app.config.update(wechat_emulator.config)
+        manager = LoginManager(app)
+        wechat = WeChat(app, storage=storage)
+        asked: list[str] = []
+        app.asked = asked  # type: ignore[attr-defined]
+
+        @manager.user_loader  # after WeChat(app)
+        def load(user_id: str) -> Person | None:
+            asked.append(user_id)
+            return Person(user_id) if user_id == "lilei" else None
+
+        appid = app.config["WECHAT_APP_ID"]
+        lilei = make_openid(appid, "lilei")
+        wechat.profile_handler(
+            lambda profile, token: Person("lilei") if profile.openid == lilei else None
+        )
+
+        @app.url_value_preprocessor
+        def pick_language(endpoint: Any, values: Any) -> None:
+            g.lang = "zh" if current_user.is_authenticated else "en"
+
+        @app.get("/")
+        def home() -> str:
+            return f"in:{current_user.get_id()}" if current_user.is_authenticated else "anon"
+
+        return app
+
+    first, second = create_app(), create_app()
+    browser = first.test_client()
+    sign_in(browser, wechat_emulator)
+    assert browser.get("/").data == b"in:lilei"
+    other = second.test_client()
+    other.set_cookie("session", browser.get_cookie("session").value)  # type: ignore[union-attr]
+    assert other.get("/").data == b"in:lilei"
+    assert second.asked == ["lilei"]  # type: ignore[attr-defined]
