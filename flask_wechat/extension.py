@@ -309,9 +309,11 @@ class WeChat:
                 setattr(g, signin.FORGET_FAILED, True)
 
     def _drop_foreign_token(self, app: Flask, user: Any = None, **extra: Any) -> None:
-        storage = current_state(app).storage
-        if isinstance(storage, SessionStorage):
-            storage.keep_only(user)
+        state = current_state(app)
+        if isinstance(state.storage, SessionStorage):
+            state.storage.keep_only(user)
+        # Every sign-in, WeChat's or the app's own login_user(), carries the generation.
+        revocation.mark_sign_in(state, user)
 
 
 def _check_revocation(settings: Settings, storage: TokenStorage) -> None:

@@ -107,11 +107,12 @@ class RedisStorage:
     def sign_in_generation(self, user_id: str) -> str:
         """``user_id``'s current sign-in generation; started (``SET NX``) if there is none."""
         key = f"{self.prefix}generation:{user_id}"
-        self.client.set(key, new_generation(), nx=True)
-        stored = self.client.get(key)
-        if stored is None:  # ended between the two commands: start again
-            return self.sign_in_generation(user_id)
-        return stored.decode() if isinstance(stored, bytes) else str(stored)
+        for _ in range(3):  # a sign-out may delete it between the two commands
+            self.client.set(key, new_generation(), nx=True)
+            stored = self.client.get(key)
+            if stored is not None:
+                return stored.decode() if isinstance(stored, bytes) else str(stored)
+        raise RuntimeError(f"no sign-in generation could be started for {user_id!r}")
 
     def generation(self, user_id: str) -> str | None:
         """``user_id``'s current sign-in generation, or ``None`` (one ``GET``)."""

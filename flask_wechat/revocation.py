@@ -1,28 +1,38 @@
 """Sign-ins that sign-out can end everywhere: the sign-in generation.
 
-Flask-Login keeps the signed-in user's id in the session (``_user_id``) and,
-with "remember me", in the remember cookie. A copy of either keeps working
-after sign-out: a signed cookie session until it expires, a remember cookie
-for ``REMEMBER_COOKIE_DURATION`` (365 days by default), whatever the session
-store. Flask-Login's answer is an *alternative id* that changes when it must
-stop working; this module gives every WeChat sign-in one, without touching the
-app's user model:
+Flask-Login keeps the signed-in user's id in the session and, with "remember
+me", in the remember cookie. A copy of either keeps working after sign-out: a
+signed cookie session until it expires, a remember cookie for
+``REMEMBER_COOKIE_DURATION`` (365 days by default), whatever the session store.
+Flask-Login's own answer is an *alternative id* on the user model that changes
+when it must stop working. This module gives the same without touching the
+app's user model, whenever the token storage keeps *sign-in generations*
+(:class:`~flask_wechat.storage.SignInGenerations`: the SQL and Redis storages
+do) and ``WECHAT_REMEMBER`` or ``WECHAT_REVOCABLE_SESSIONS`` is on:
 
-- at sign-in, the id Flask-Login keeps becomes ``<user id>~wechat:<generation>``,
-  where the generation is the person's current one in the token storage
-  (:class:`~flask_wechat.storage.SignInGenerations`: the SQL and Redis
-  storages keep them);
-- the app's ``user_loader`` still gets ``<user id>``: the extension wraps it;
+- every sign-in (WeChat's, and the app's own ``login_user()``) records the
+  person's current generation in the session, beside Flask-Login's id, which
+  stays exactly what ``get_id()`` returned;
+- the remember cookie carries it too: ``<user id>~wechat:<generation>``,
+  signed by Flask-Login. The extension reads that cookie before Flask-Login
+  does and hands Flask-Login the plain id, so the app's ``user_loader`` only
+  ever sees its own ids;
 - sign-out (the blueprint's, or the app's own ``logout_user()``) and
-  :meth:`~flask_wechat.WeChat.sign_out_everywhere` end the generation;
-- a remember cookie is checked when it signs someone in (one storage read,
-  once per browser session); with ``WECHAT_REVOCABLE_SESSIONS`` the session
-  is checked at every request that loads the user (one storage read each).
+  :meth:`~flask_wechat.WeChat.sign_out_everywhere` end the generation.
+
+What is checked, and what it costs (one read of the storage each time):
+
+- a remember cookie, when it signs someone in; a cookie without a generation
+  (made before generations were on) is refused and deleted: that person signs
+  in once more;
+- a session that a remember cookie started, at every request (so a session
+  opened with a stolen cookie ends at sign-out as well);
+- with ``WECHAT_REVOCABLE_SESSIONS``, every session at every request that
+  loads the user; a signed-in session without a generation (made before the
+  setting was on) is signed out.
 
 Ending a generation ends *every* sign-in of that person carrying it, in every
-browser: a copied cookie cannot be told from a second browser's. Sign-ins the
-app makes itself (``login_user`` without WeChat) carry no generation and are
-never checked.
+browser: a copied cookie cannot be told from a second browser's.
 """
 
 from __future__ import annotations
@@ -31,19 +41,23 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, request_started, session
 from flask_login import LoginManager
 from flask_login.config import COOKIE_NAME
-from flask_login.utils import decode_cookie
+from flask_login.utils import decode_cookie, encode_cookie
 
 if TYPE_CHECKING:
     from .signin import WeChatState
 
 log = logging.getLogger(__name__)
 
-#: Between the user id and the generation in the id Flask-Login keeps.
+#: Between the user id and the generation in the remember cookie.
 MARK = "~wechat:"
+#: The session key holding the sign-in's generation (``{"generation": ..., "from_cookie": ...}``).
+SESSION_KEY = "_wechat_sign_in"
 _GENERATION = re.compile(r"[A-Za-z0-9_-]{1,64}")
+#: On ``g`` when this request's remember cookie was checked already.
+_CHECKED = "_wechat_generation_checked"
 
 
 def keeps_generations(storage: Any) -> bool:
@@ -56,12 +70,12 @@ def keeps_generations(storage: Any) -> bool:
 
 
 def carried(user_id: str, generation: str) -> str:
-    """The id Flask-Login keeps for ``user_id`` signed in at ``generation``."""
+    """What the remember cookie of ``user_id`` signed in at ``generation`` holds."""
     return f"{user_id}{MARK}{generation}"
 
 
 def split(kept: Any) -> tuple[Any, str | None]:
-    """``(user id, generation)`` from the id Flask-Login keeps; no generation: ``None``."""
+    """``(user id, generation)`` from a remember cookie's content; no generation: ``None``."""
     if not isinstance(kept, str) or MARK not in kept:
         return kept, None
     user_id, _, generation = kept.rpartition(MARK)
@@ -77,13 +91,31 @@ def in_use(state: WeChatState) -> bool:
     return (settings.remember or settings.revocable_sessions) and keeps_generations(state.storage)
 
 
-def mark_sign_in(state: WeChatState, user: Any) -> None:
-    """After ``login_user``: make the session (and so the remember cookie) carry the
-    person's current generation."""
+def mark_sign_in(state: WeChatState, user: Any) -> bool:
+    """At ``login_user``: record the person's current generation in the session.
+
+    Returns ``False`` when the storage did not answer (logged): the session then
+    carries no generation, which checked sessions and remember cookies refuse.
+    """
+    session.pop(SESSION_KEY, None)
     if not in_use(state):
-        return
-    user_id = str(user.get_id())
-    session["_user_id"] = carried(user_id, state.storage.sign_in_generation(user_id))  # type: ignore[attr-defined]
+        return True
+    try:
+        generation = state.storage.sign_in_generation(str(user.get_id()))  # type: ignore[attr-defined]
+    except Exception as error:  # noqa: BLE001 - any driver's error: logged, fails closed
+        log.error(
+            "the sign-in generation could not be started (%s): this sign-in carries none; "
+            "check the token storage's server (and that its tables exist)",
+            type(error).__name__,
+        )
+        return False
+    session[SESSION_KEY] = {"generation": generation, "from_cookie": False}
+    return True
+
+
+def marked() -> bool:
+    """Whether this session's sign-in carries a generation."""
+    return isinstance(session.get(SESSION_KEY), dict)
 
 
 def end(state: WeChatState, user: Any) -> None:
@@ -94,47 +126,59 @@ def end(state: WeChatState, user: Any) -> None:
 
 
 def install(app: Flask) -> None:
-    """Wrap ``app``'s login manager now if it has one, and before each request (an app
-    may create it, or register its ``user_loader``, after ``init_app``).
+    """Wrap ``app``'s login manager now if it has one, and at the start of each request
+    (an app may create it, or register its ``user_loader``, after ``init_app``).
 
-    The check runs first among the app's ``before_request`` functions, so that
-    one reading ``current_user`` sees the wrapped loader.
+    ``request_started`` comes before the app's URL value preprocessors and
+    ``before_request`` functions, so none of them can load the user unchecked.
     """
     manager = getattr(app, "login_manager", None)
     if manager is not None:
         wrap(manager)
+    request_started.connect(_wrap_at_request, app, weak=False)
 
-    def wrap_login_manager() -> None:
-        found = getattr(current_app, "login_manager", None)
-        if found is not None:
-            wrap(found)
 
-    app.before_request_funcs.setdefault(None, []).insert(0, wrap_login_manager)
+def _wrap_at_request(sender: Flask, **extra: Any) -> None:
+    manager = getattr(sender, "login_manager", None)
+    if manager is not None:
+        wrap(manager)
 
 
 def wrap(manager: LoginManager) -> None:
-    """Wrap ``manager``'s ``user_loader`` and remember-cookie loading (once each)."""
+    """Wrap ``manager``'s user loading and remember cookie (once each).
+
+    A manager may serve several apps; in one without ``WeChat``, a remember
+    cookie carrying a generation cannot be checked, and is refused.
+    """
     callback = manager._user_callback
     if callback is not None and not getattr(callback, "_wechat_generations", False):
         manager._user_callback = _checking_loader(callback)
     load_from_cookie = manager._load_user_from_remember_cookie
     if not getattr(load_from_cookie, "_wechat_generations", False):
         manager._load_user_from_remember_cookie = _checking_cookie(load_from_cookie)  # type: ignore[method-assign]
+    set_cookie = manager._set_cookie
+    if not getattr(set_cookie, "_wechat_generations", False):
+        manager._set_cookie = _carrying_cookie(set_cookie)  # type: ignore[method-assign]
 
 
 def _checking_loader(callback: Any) -> Any:
-    def load_user(kept: Any) -> Any:
-        user_id, generation = split(kept)
-        if generation is None:
-            return callback(kept)
+    def load_user(user_id: Any) -> Any:
         state = current_app.extensions.get("wechat")
-        if state is not None and state.settings.revocable_sessions:
-            current = _current(state, user_id, generation)
-            if current is None:  # unknown: nobody is signed in for this request
-                return None
-            if not current:
-                _forget_ended_sign_in()
-                return None
+        if state is not None and in_use(state) and not g.get(_CHECKED):
+            sign_in = session.get(SESSION_KEY)
+            from_cookie = isinstance(sign_in, dict) and sign_in.get("from_cookie")
+            if state.settings.revocable_sessions or from_cookie:
+                generation = sign_in.get("generation") if isinstance(sign_in, dict) else None
+                current = (
+                    _current(state, str(user_id), generation)
+                    if isinstance(generation, str)
+                    else False  # signed in before generations were checked
+                )
+                if current is None:  # unknown: nobody is signed in for this request
+                    return None
+                if not current:
+                    _forget_ended_sign_in()
+                    return None
         return callback(user_id)
 
     load_user._wechat_generations = True  # type: ignore[attr-defined]
@@ -144,27 +188,58 @@ def _checking_loader(callback: Any) -> Any:
 
 def _checking_cookie(load_from_cookie: Any) -> Any:
     def load_user_from_remember_cookie(cookie: str) -> Any:
-        user_id, generation = split(decode_cookie(cookie))
         state = current_app.extensions.get("wechat")
-        if generation is not None and state is not None:
-            current = _current(state, user_id, generation)
-            if current is None:  # unknown: nobody is signed in, and the cookie stays
-                return None
-            if not current:
-                session["_remember"] = "clear"  # Flask-Login deletes it in this response
-                return None
-        return load_from_cookie(cookie)
+        checking = state is not None and in_use(state)
+        try:
+            content = decode_cookie(cookie)
+        except (TypeError, ValueError):  # e.g. a non-ASCII digest: nobody's cookie
+            session["_remember"] = "clear"
+            return None
+        if content is None:
+            return load_from_cookie(cookie)  # Flask-Login's own: a bad signature
+        user_id, generation = split(content)
+        if generation is None:
+            if not checking:
+                return load_from_cookie(cookie)
+            session["_remember"] = "clear"  # made before generations: cannot be revoked
+            return None
+        if state is None or not keeps_generations(state.storage):
+            return None  # another app sharing the manager: it cannot check, so it refuses
+        current = _current(state, user_id, generation)
+        if current is None:  # unknown: nobody is signed in, and the cookie stays
+            return None
+        if not current:
+            session["_remember"] = "clear"  # Flask-Login deletes it in this response
+            return None
+        session[SESSION_KEY] = {"generation": generation, "from_cookie": True}
+        g.setdefault(_CHECKED, True)
+        return load_from_cookie(encode_cookie(user_id))  # Flask-Login, with the plain id
 
     load_user_from_remember_cookie._wechat_generations = True  # type: ignore[attr-defined]
     return load_user_from_remember_cookie
+
+
+def _carrying_cookie(set_cookie: Any) -> Any:
+    def set_remember_cookie(response: Any) -> Any:
+        sign_in = session.get(SESSION_KEY)
+        generation = sign_in.get("generation") if isinstance(sign_in, dict) else None
+        if not isinstance(generation, str) or "_user_id" not in session:
+            return set_cookie(response)
+        user_id = session["_user_id"]
+        session["_user_id"] = carried(str(user_id), generation)  # what Flask-Login writes
+        try:
+            return set_cookie(response)
+        finally:
+            session["_user_id"] = user_id
+
+    set_remember_cookie._wechat_generations = True  # type: ignore[attr-defined]
+    return set_remember_cookie
 
 
 def _current(state: WeChatState, user_id: str, generation: str) -> bool | None:
     """Whether ``generation`` is ``user_id``'s current one; ``None`` when the storage
     cannot say (its server is down): the request then goes on signed out, and the
     session and remember cookie are kept for when it is back."""
-    if not keeps_generations(state.storage):
-        return True  # nothing to check against (the storage changed): as before generations
     try:
         return state.storage.generation(user_id) == generation  # type: ignore[attr-defined,no-any-return]
     except Exception as error:  # noqa: BLE001 - any driver's error: fail closed, not a 500

@@ -12,9 +12,9 @@ One sign-in, as the views run it:
    WeChat's own browser goes through the official account.
 2. :func:`authorize_url` - where ``/authorize`` sends the browser.
 3. :func:`sign_in` - at the callback: exchange the code, build the profile,
-   ask the profile handler, renew the session, ``login_user`` (with the
-   person's sign-in generation, see :mod:`flask_wechat.revocation`), keep the
-   token, send ``signed_in``.
+   ask the profile handler, renew the session, ``login_user`` (which records
+   the person's sign-in generation, see :mod:`flask_wechat.revocation`), keep
+   the token, send ``signed_in``.
 4. :func:`sign_out` - renew the session, ``logout_user``, send ``signed_out``.
 
 Connecting WeChat to the account of the person signed in runs the same steps
@@ -264,7 +264,10 @@ def _log_in(state: WeChatState, user: Any, token: Token) -> None:
         # them in again once this session ends: Flask-Login deletes it at the
         # end of this request.
         session["_remember"] = "clear"
-    failed = _in_storage(lambda: revocation.mark_sign_in(state, user))
+    # login_user() recorded the sign-in generation (the extension's user_logged_in receiver).
+    failed = (
+        "no sign-in generation" if revocation.in_use(state) and not revocation.marked() else None
+    )
     failed = failed or _in_storage(lambda: state.storage.save(user, token))
     if failed:
         # Nothing kept: the person must not be signed in behind the error page.

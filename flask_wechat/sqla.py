@@ -207,28 +207,33 @@ class SQLAlchemyStorage:
     def sign_in_generation(self, user_id: str) -> str:
         """``user_id``'s current sign-in generation; a new row if there is none.
 
-        Concurrent first sign-ins race to insert: one wins, the others read its row.
+        Concurrent first sign-ins race to insert: one wins, the others read its
+        row. A sign-out deleting the row in between makes the loser try again.
         """
         by_user = self.sign_ins.c.user_id == user_id
         query = select(self.sign_ins.c.generation).where(by_user)
-        with self.engine.begin() as connection:
-            row = connection.execute(query).first()
+        for _ in range(3):
+            with self.engine.begin() as connection:
+                row = connection.execute(query).first()
+                if row:
+                    return str(row[0])
+                generation = new_generation()
+                try:
+                    with connection.begin_nested():
+                        connection.execute(
+                            insert(self.sign_ins).values(
+                                user_id=user_id, generation=generation, started_at=time.time()
+                            )
+                        )
+                    return generation
+                except IntegrityError:
+                    pass
+            # Another sign-in inserted first: read its row in a transaction begun after.
+            with self.engine.connect() as connection:
+                row = connection.execute(query).first()
             if row:
                 return str(row[0])
-            generation = new_generation()
-            try:
-                with connection.begin_nested():
-                    connection.execute(
-                        insert(self.sign_ins).values(
-                            user_id=user_id, generation=generation, started_at=time.time()
-                        )
-                    )
-                return generation
-            except IntegrityError:
-                pass
-        # Another sign-in inserted first: read its row in a transaction that began after.
-        with self.engine.connect() as connection:
-            return str(connection.execute(query).scalar_one())
+        raise RuntimeError(f"no sign-in generation could be started for {user_id!r}")
 
     def generation(self, user_id: str) -> str | None:
         """``user_id``'s current sign-in generation, or ``None`` (one ``SELECT``)."""

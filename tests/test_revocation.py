@@ -61,6 +61,7 @@ def _app(
     people: dict[str, Person] = {}
     asked: list[str] = []
     app.asked = asked  # type: ignore[attr-defined]  # every id the app's user_loader was given
+    app.people = people  # type: ignore[attr-defined]
 
     def load(user_id: str) -> Person | None:
         asked.append(user_id)
@@ -371,3 +372,40 @@ def test_when_the_generation_cannot_be_read_nobody_is_signed_in_and_nothing_fail
     down.down = False  # back: the session and the remember cookie were kept
     assert browser.get("/").data == b"in:lilei"
     assert _copy(app, browser, "remember_token").get("/").data == b"in:lilei"
+
+
+def test_a_remember_cookie_from_before_generations_is_refused_and_deleted(
+    wechat_emulator, tmp_path
+):
+    # Made while the storage kept no generations (or by 0.1): nothing could ever end it, so
+    # once generations are on it signs nobody in, and its person signs in once more.
+    old = _app(wechat_emulator, WECHAT_REMEMBER=True)
+    browser = old.test_client()
+    sign_in(browser, wechat_emulator)
+    cookie = browser.get_cookie("remember_token").value
+    storage = make_storage("sqlite", f"sqlite:///{tmp_path / 't.sqlite3'}")
+    new = _app(wechat_emulator, storage, WECHAT_REMEMBER=True)  # redeployed
+    returning = new.test_client()
+    returning.set_cookie("remember_token", cookie)
+    response = returning.get("/")
+    assert response.data == b"anon"
+    assert "remember_token=;" in " ".join(response.headers.getlist("Set-Cookie"))
+
+
+def test_the_apps_own_password_sign_in_carries_a_generation_too(wechat_emulator, generations):
+    from flask_login import login_user
+
+    app = _app(wechat_emulator, generations, WECHAT_REMEMBER=True)
+
+    @app.post("/password-login")
+    def password_login() -> str:
+        login_user(Person("hanmeimei"), remember=True)
+        return "ok"
+
+    app.people["hanmeimei"] = Person("hanmeimei")  # type: ignore[attr-defined]
+    browser = app.test_client()
+    browser.post("/password-login")
+    stolen = _copy(app, browser, "remember_token")
+    assert _copy(app, browser, "remember_token").get("/").data == b"in:hanmeimei"  # control
+    browser.post("/own-logout")
+    assert stolen.get("/").data == b"anon"

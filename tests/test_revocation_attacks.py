@@ -122,26 +122,26 @@ def test_a_session_opened_with_a_stolen_remember_cookie_ends_at_sign_out(wechat_
 # -- sign-ins made before the setting was turned on ----------------------------------------
 
 
-def test_sign_out_ends_a_session_made_before_revocable_sessions_were_turned_on(
+def test_sessions_made_before_revocable_sessions_were_turned_on_are_signed_out(
     wechat_emulator, tmp_path
 ):
     # A site turns WECHAT_REVOCABLE_SESSIONS on (after an incident, or at the upgrade).
-    # Sessions signed in before carry no generation and are never checked: a copy survives
-    # sign-out and sign_out_everywhere, though docs/deployment.md says a copy is "signed out
-    # at its next request" with this setting, and names only pre-0.2 remember cookies as
-    # unchecked.
+    # Sessions signed in before carry no generation, so nothing could end a copy of them:
+    # each is signed out at its next request, and its person signs in once more
+    # (docs/deployment.md). Reviewed: at first such sessions were never checked, and a copy
+    # survived sign-out and sign_out_everywhere.
     storage = make_storage("sqlite", f"sqlite:///{tmp_path / 't.sqlite3'}")
     before = _app(wechat_emulator, storage)
     browser = before.test_client()
     sign_in(browser, wechat_emulator)
+    copy = _copy(before, browser, "session")
     after = _app(wechat_emulator, storage, WECHAT_REVOCABLE_SESSIONS=True)  # redeployed
     after.people["lilei"] = Person("lilei")  # type: ignore[attr-defined]
-    browser.application = after
-    copy = _copy(after, browser, "session")
-    assert copy.get("/").data == b"in:lilei"
-    sign_out(browser)
-    with after.app_context():
-        after.wechat.sign_out_everywhere(Person("lilei"))  # type: ignore[attr-defined]
+    browser.application = copy.application = after
+    assert browser.get("/").data == b"anon"
+    assert copy.get("/").data == b"anon"
+    sign_in(browser, wechat_emulator)  # signing in again carries a generation
+    assert browser.get("/").data == b"in:lilei"
     assert copy.get("/").data == b"anon"
 
 
