@@ -291,6 +291,8 @@ class WeChat:
     # -- Flask-Login's signals -------------------------------------------------
 
     def _forget_token(self, app: Flask, user: Any = None, **extra: Any) -> None:
+        if has_request_context():
+            signin.new_session_id()  # a copy of the server-side session opens nothing now
         if user is None or not getattr(user, "is_authenticated", False):
             return
         state = current_state(app)
@@ -310,6 +312,8 @@ class WeChat:
 
     def _drop_foreign_token(self, app: Flask, user: Any = None, **extra: Any) -> None:
         state = current_state(app)
+        if has_request_context():
+            signin.new_session_id()  # an id planted before sign-in opens nothing after it
         if isinstance(state.storage, SessionStorage):
             state.storage.keep_only(user)
         # Every sign-in, WeChat's or the app's own login_user(), carries the generation.

@@ -8,7 +8,7 @@ Flask-Login's own answer is an *alternative id* on the user model that changes
 when it must stop working. This module gives the same without touching the
 app's user model, whenever the token storage keeps *sign-in generations*
 (:class:`~flask_wechat.storage.SignInGenerations`: the SQL and Redis storages
-do) and ``WECHAT_REMEMBER`` or ``WECHAT_REVOCABLE_SESSIONS`` is on:
+do):
 
 - every sign-in (WeChat's, and the app's own ``login_user()``) records the
   person's current generation in the session, beside Flask-Login's id, which
@@ -85,10 +85,8 @@ def split(kept: Any) -> tuple[Any, str | None]:
 
 
 def in_use(state: WeChatState) -> bool:
-    """Whether sign-ins carry a generation: remember cookies or checked sessions are on,
-    and the storage keeps generations."""
-    settings = state.settings
-    return (settings.remember or settings.revocable_sessions) and keeps_generations(state.storage)
+    """Whether sign-ins carry a generation: the storage keeps generations."""
+    return keeps_generations(state.storage)
 
 
 def mark_sign_in(state: WeChatState, user: Any) -> bool:
@@ -134,36 +132,47 @@ def install(app: Flask) -> None:
     """
     manager = getattr(app, "login_manager", None)
     if manager is not None:
-        wrap(manager)
+        wrap(manager, app.extensions["wechat"])
     request_started.connect(_wrap_at_request, app, weak=False)
 
 
 def _wrap_at_request(sender: Flask, **extra: Any) -> None:
     manager = getattr(sender, "login_manager", None)
     if manager is not None:
-        wrap(manager)
+        wrap(manager, sender.extensions["wechat"])
 
 
-def wrap(manager: LoginManager) -> None:
+def wrap(manager: LoginManager, state: WeChatState) -> None:
     """Wrap ``manager``'s user loading and remember cookie (once each).
 
-    A manager may serve several apps; in one without ``WeChat``, a remember
-    cookie carrying a generation cannot be checked, and is refused.
+    A manager may serve several apps (an admin app beside the site, sharing
+    its ``SECRET_KEY``): one without ``WeChat`` checks generations with the
+    state of the app that wrapped the manager, since they share the sign-ins.
     """
+    if getattr(manager, "_wechat_state", None) is None:
+        manager._wechat_state = state  # type: ignore[attr-defined]
     callback = manager._user_callback
     if callback is not None and not getattr(callback, "_wechat_generations", False):
-        manager._user_callback = _checking_loader(callback)
+        manager._user_callback = _checking_loader(manager, callback)
     load_from_cookie = manager._load_user_from_remember_cookie
     if not getattr(load_from_cookie, "_wechat_generations", False):
-        manager._load_user_from_remember_cookie = _checking_cookie(load_from_cookie)  # type: ignore[method-assign]
+        manager._load_user_from_remember_cookie = _checking_cookie(  # type: ignore[method-assign]
+            manager, load_from_cookie
+        )
     set_cookie = manager._set_cookie
     if not getattr(set_cookie, "_wechat_generations", False):
         manager._set_cookie = _carrying_cookie(set_cookie)  # type: ignore[method-assign]
 
 
-def _checking_loader(callback: Any) -> Any:
+def _state_for(manager: LoginManager) -> WeChatState | None:
+    """The current app's state, else that of the app that wrapped ``manager``."""
+    found = current_app.extensions.get("wechat")
+    return found if found is not None else getattr(manager, "_wechat_state", None)
+
+
+def _checking_loader(manager: LoginManager, callback: Any) -> Any:
     def load_user(user_id: Any) -> Any:
-        state = current_app.extensions.get("wechat")
+        state = _state_for(manager)
         if state is not None and in_use(state) and not g.get(_CHECKED):
             sign_in = session.get(SESSION_KEY)
             from_cookie = isinstance(sign_in, dict) and sign_in.get("from_cookie")
@@ -186,9 +195,9 @@ def _checking_loader(callback: Any) -> Any:
     return load_user
 
 
-def _checking_cookie(load_from_cookie: Any) -> Any:
+def _checking_cookie(manager: LoginManager, load_from_cookie: Any) -> Any:
     def load_user_from_remember_cookie(cookie: str) -> Any:
-        state = current_app.extensions.get("wechat")
+        state = _state_for(manager)
         checking = state is not None and in_use(state)
         try:
             content = decode_cookie(cookie)
@@ -204,7 +213,7 @@ def _checking_cookie(load_from_cookie: Any) -> Any:
             session["_remember"] = "clear"  # made before generations: cannot be revoked
             return None
         if state is None or not keeps_generations(state.storage):
-            return None  # another app sharing the manager: it cannot check, so it refuses
+            return None  # nothing to check it against: refused
         current = _current(state, user_id, generation)
         if current is None:  # unknown: nobody is signed in, and the cookie stays
             return None

@@ -393,13 +393,26 @@ def renew_session(*also_keep: str) -> None:
     keep = KEPT_ACROSS_RENEWAL + also_keep
     kept = {key: session[key] for key in keep if key in session}
     permanent = session.permanent
-    regenerate = getattr(current_app.session_interface, "regenerate", None)
-    if callable(regenerate):
-        session[_RENEWING] = True  # Flask-Session regenerates only a non-empty session
-        regenerate(session)
+    new_session_id()
     session.clear()
     session.update(kept)
     session.permanent = permanent
+
+
+def new_session_id() -> None:
+    """Where the server keeps sessions (Flask-Session's ``regenerate``), give this one
+    a new id now and delete the old one; its contents stay. Elsewhere nothing happens.
+
+    The extension calls it at every ``login_user()`` and ``logout_user()``, the app's
+    own included, so that an id planted before sign-in or copied before sign-out opens
+    nothing afterwards.
+    """
+    regenerate = getattr(current_app.session_interface, "regenerate", None)
+    if not callable(regenerate):
+        return
+    session[_RENEWING] = True  # Flask-Session regenerates only a non-empty session
+    regenerate(session)
+    session.pop(_RENEWING, None)
 
 
 _RENEWING = "_wechat_renewing"

@@ -131,7 +131,7 @@ def test_sessions_made_before_revocable_sessions_were_turned_on_are_signed_out(
     # (docs/deployment.md). Reviewed: at first such sessions were never checked, and a copy
     # survived sign-out and sign_out_everywhere.
     storage = make_storage("sqlite", f"sqlite:///{tmp_path / 't.sqlite3'}")
-    before = _app(wechat_emulator, storage)
+    before = _app(wechat_emulator)  # the session storage: no generations yet (or 0.1)
     browser = before.test_client()
     sign_in(browser, wechat_emulator)
     copy = _copy(before, browser, "session")
