@@ -28,8 +28,8 @@ What is checked, and what it costs (one read of the storage each time):
 - a session that a remember cookie started, at every request (so a session
   opened with a stolen cookie ends at sign-out as well);
 - with ``WECHAT_REVOCABLE_SESSIONS``, every session at every request that
-  loads the user; a signed-in session without a generation (made before the
-  setting was on) is signed out.
+  loads the user; a signed-in session without a generation (made by 0.1, or
+  while the storage kept none) is signed out.
 
 Ending a generation ends *every* sign-in of that person carrying it, in every
 browser: a copied cookie cannot be told from a second browser's.
