@@ -145,11 +145,8 @@ PRESENTATIONS: dict[type[errors.WeChatError], Presentation] = {
     # -- the site's own servers --
     errors.StorageUnavailable: Presentation(
         503,
-        N_("Sign-in is unavailable"),
-        N_(
-            "This site could not keep your sign-in just now, so you are not signed in. "
-            "Please try again in a moment."
-        ),
+        N_("Please try again in a moment"),
+        N_("This site could not save what it needed just now, so it could not finish."),
     ),
     errors.SignOutIncomplete: Presentation(
         503,

@@ -349,7 +349,9 @@ def disconnect(state: WeChatState) -> Any:
         raise MissingConnectHandler("no disconnect_handler is registered")
     user = signed_in_user()
     handler(user)
-    state.storage.delete(user)
+    failed = _in_storage(lambda: state.storage.delete(user))
+    if failed:
+        raise StorageUnavailable(f"the token storage did not answer at disconnect ({failed})")
     signals.disconnected.send(current_app._get_current_object(), user=user)  # type: ignore[attr-defined]
     return user
 

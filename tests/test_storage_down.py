@@ -69,7 +69,7 @@ def test_a_sign_in_whose_token_cannot_be_kept_gets_a_page_and_signs_nobody_in(
         chinese = sign_in(browser, wechat_emulator, next_url="/?lang=zh")
     assert english.status_code == 503
     page = english.get_data(as_text=True)
-    assert "Sign-in is unavailable" in page and "Traceback" not in page
+    assert "Please try again in a moment" in page and "Traceback" not in page
     assert browser.get("/").data == b"anon"  # not signed in behind the error page
     assert browser.get_cookie("remember_token") is None
     errors = [
@@ -88,7 +88,7 @@ def test_the_unavailable_page_speaks_chinese(wechat_emulator, dead):
     browser = app.test_client()
     browser.get("/wechat/login?lang=zh-CN")
     page = sign_in(browser, wechat_emulator).get_data(as_text=True)
-    assert "登录暂不可用" in page
+    assert "请稍后再试" in page
 
 
 def test_sign_out_with_the_storage_down_signs_out_this_browser_and_says_what_is_left(
@@ -142,7 +142,24 @@ def test_a_token_that_cannot_be_saved_ends_the_sign_in_on_the_page(wechat_emulat
     with caplog.at_level(logging.ERROR, logger="flask_wechat"):
         response = sign_in(browser, wechat_emulator)
     assert response.status_code == 503
-    assert "Sign-in is unavailable" in response.get_data(as_text=True)
+    assert "Please try again in a moment" in response.get_data(as_text=True)
     assert browser.get("/").data == b"anon"
     assert browser.get_cookie("remember_token") is None
     assert any("did not answer at sign-in" in r.getMessage() for r in caplog.records)
+
+
+def test_connect_and_disconnect_with_the_storage_down_give_the_page_not_a_500(wechat_emulator):
+    from .test_accounts import build, connect, disconnect_field
+
+    app = build(wechat_emulator)
+    app.config["TESTING"] = False
+    client = app.test_client()
+    client.post("/password-login/alice")
+    app.wechat.storage = _dead("redis")  # type: ignore[attr-defined]
+    connected = connect(client, wechat_emulator)
+    assert connected.status_code == 503
+    assert "Please try again in a moment" in connected.get_data(as_text=True)
+    assert client.get("/").data == b"signed in as alice"  # the person stays signed in
+    disconnected = client.post("/wechat/disconnect", data=disconnect_field(client))
+    assert disconnected.status_code == 503
+    assert "Traceback" not in disconnected.get_data(as_text=True)
