@@ -1104,6 +1104,26 @@ def test_request_log_keeps_order_and_pairs(emu, http):
     assert emu.world.requests == []
 
 
+def test_request_log_keeps_what_wechat_answered(emu, http):
+    # The load test counts expired tokens presented (42001) and refreshes from the log.
+    token = token_for(http, emu)
+    http.post(f"{emu.url}/_emulator/requests/clear")
+    check(http, emu, token["access_token"], token["openid"])
+    http.post(f"{emu.url}/_emulator/clock/advance", json={"seconds": 7200})
+    params = {"access_token": token["access_token"], "openid": token["openid"]}
+    http.get(f"{emu.url}/sns/userinfo", params=params)
+    http.post(f"{emu.url}/_emulator/faults", json={"path": "/sns/auth", "kind": "html"})
+    check(http, emu, token["access_token"], token["openid"])
+    http.get(f"{emu.url}/connect/qrconnect", params={"appid": WEBSITE_APP_ID})
+    log = http.get(f"{emu.url}/_emulator/requests").json()["requests"]
+    assert [(r["path"], r["errcode"]) for r in log] == [
+        ("/sns/auth", 0),
+        ("/sns/userinfo", 42001),
+        ("/sns/auth", None),  # not WeChat's JSON: no answer to read
+        ("/connect/qrconnect", None),  # a page, not an API answer
+    ]
+
+
 def test_control_clock_reset_codes_users(emu, http):
     control = f"{emu.url}/_emulator"
     before = emu.world.now()
