@@ -8,6 +8,7 @@ tests (/_emulator/*). The app never uses Flask's session: cookies ignore ports, 
 
 from __future__ import annotations
 
+import json
 import time
 from html import escape
 from http import HTTPStatus
@@ -32,6 +33,7 @@ def create_app(world: World | None = None) -> Flask:
     app.register_blueprint(sns.bp)
     app.register_blueprint(control.bp)
     app.before_request(_log_and_inject_fault)
+    app.after_request(_log_answer)  # Flask runs these last first: this one sees the final body
     app.after_request(_truncate_if_asked)
     app.add_url_rule("/", "index", _index)
     app.add_url_rule("/mmopen/<user_key>/<int:size>", "avatar", _avatar)
@@ -49,7 +51,8 @@ def _log_and_inject_fault() -> Response | None:
         # Parse the raw query string: it keeps the order and repeats the client sent.
         raw = request.query_string.decode("utf-8", "replace")
         form = list(request.form.items(multi=True)) if request.method == "POST" else None
-        world.log_request(request.method, path, parse_qsl(raw, keep_blank_values=True), form)
+        pairs = parse_qsl(raw, keep_blank_values=True)
+        g.emulator_log_entry = world.log_request(request.method, path, pairs, form)
     if path.startswith(CONTROL_PREFIX):
         return None
     if path.startswith("/sns/"):
@@ -102,6 +105,23 @@ def _fault_response(fault: Fault, path: str) -> Response:
     # real endpoint.
     data = fault.body.encode("utf-8") if fault.kind == "body" else b""
     return Response(data, status=200, content_type=sns.content_type_for(path))
+
+
+def _log_answer(response: Response) -> Response:
+    """Note on the request's log entry the errcode an /sns/ call was answered (0: none)."""
+    entry = g.pop("emulator_log_entry", None)
+    if entry is None or not request.path.startswith("/sns/"):
+        return response
+    errcode = None
+    try:  # a nickname may carry a raw control character or a byte that is not UTF-8
+        body = json.loads(response.get_data().decode("utf-8", "replace"), strict=False)
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        value = body.get("errcode", 0)
+        errcode = value if isinstance(value, int) and not isinstance(value, bool) else None
+    _world().log_answer(entry, errcode)
+    return response
 
 
 def _truncate_if_asked(response: Response) -> Response:

@@ -736,22 +736,33 @@ class World:
         path: str,
         query: list[tuple[str, str]],
         form: list[tuple[str, str]] | None = None,
-    ) -> None:
-        """Log one request; ``form`` is a POST's urlencoded body, as pairs."""
+    ) -> dict[str, Any]:
+        """Log one request; ``form`` is a POST's urlencoded body, as pairs.
+
+        Returns the entry, for :meth:`log_answer` to complete once answered.
+        """
+        entry = {
+            "method": method,
+            "path": path,
+            "query": list(query),
+            "form": list(form or []),
+            "time": self.now(),
+            "errcode": None,
+        }
         with self._lock:
-            self._state.requests.append(
-                {
-                    "method": method,
-                    "path": path,
-                    "query": list(query),
-                    "form": list(form or []),
-                    "time": self.now(),
-                }
-            )
+            self._state.requests.append(entry)
+        return entry
+
+    def log_answer(self, entry: dict[str, Any], errcode: int | None) -> None:
+        """Record on a logged request the ``errcode`` WeChat answered (0: success;
+        ``None``: not an API answer, such as a page or a body that is not JSON)."""
+        with self._lock:
+            entry["errcode"] = errcode
 
     @property
     def requests(self) -> list[dict[str, Any]]:
-        """Requests to /connect/* and /sns/* in arrival order (a copy)."""
+        """Requests to /connect/* and /sns/* in arrival order (a copy), each with the
+        ``errcode`` an ``/sns/`` call was answered (see :meth:`log_answer`)."""
         with self._lock:
             return copy.deepcopy(self._state.requests)
 
