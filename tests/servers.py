@@ -10,6 +10,9 @@ never pass by skipping them.
 
 PostgreSQL refuses to run as root, and CI runs as root: the cluster then
 belongs to ``nobody``, and ``initdb`` / ``pg_ctl`` run through ``runuser``.
+
+The fixtures wrap two context managers, :func:`running_postgresql` and
+:func:`running_redis`, which the load test (``bench/load.py``) uses outside pytest.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -30,6 +34,10 @@ import pytest
 
 #: How long a server may take to accept connections (a loaded 2-core machine).
 START_TIMEOUT = 60
+
+
+class Unavailable(Exception):
+    """A server cannot be started here: its binaries or its Python driver are missing."""
 
 
 def unavailable(reason: str) -> NoReturn:
@@ -83,16 +91,19 @@ def _pg(bindir: str, tool: str, *args: str, check: bool = True) -> None:
     )
 
 
-@pytest.fixture(scope="session")
-def postgresql_server() -> Iterator[Started]:
-    """A PostgreSQL cluster of its own, on a free loopback port (trust auth)."""
+@contextmanager
+def running_postgresql() -> Iterator[Started]:
+    """A PostgreSQL cluster of its own, on a free loopback port (trust auth), stopped and
+    deleted afterwards. Raises :class:`Unavailable` without the binaries or psycopg."""
     bindir = _postgres_bindir()
     if bindir is None:
-        unavailable("PostgreSQL's initdb/pg_ctl not found (Debian: apt-get install postgresql)")
+        raise Unavailable(
+            "PostgreSQL's initdb/pg_ctl not found (Debian: apt-get install postgresql)"
+        )
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        unavailable("psycopg is not installed (pip install 'psycopg[binary]')")
+        raise Unavailable("psycopg is not installed (pip install 'psycopg[binary]')") from None
     started = time.monotonic()
     data = tempfile.mkdtemp(prefix="flask-wechat-pg-")
     if os.geteuid() == 0:
@@ -108,7 +119,9 @@ def postgresql_server() -> Iterator[Started]:
         _pg(bindir, "pg_ctl", "-D", data, "-o", options, "-l", f"{data}/log", "-w", "start")
     except subprocess.CalledProcessError:
         with open(f"{data}/log", encoding="utf-8", errors="replace") as log:
-            pytest.fail(f"PostgreSQL did not start on port {port}:\n{log.read()[-2000:]}")
+            failure = f"PostgreSQL did not start on port {port}:\n{log.read()[-2000:]}"
+        shutil.rmtree(data, ignore_errors=True)
+        raise RuntimeError(failure) from None
     try:
         yield Started(
             f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres",
@@ -117,6 +130,18 @@ def postgresql_server() -> Iterator[Started]:
     finally:
         _pg(bindir, "pg_ctl", "-D", data, "-m", "immediate", "stop", check=False)
         shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgresql_server() -> Iterator[Started]:
+    """A PostgreSQL cluster of its own, on a free loopback port (trust auth)."""
+    try:
+        with running_postgresql() as server:
+            yield server
+    except Unavailable as missing:
+        unavailable(str(missing))
+    except RuntimeError as failure:
+        pytest.fail(str(failure))
 
 
 _databases = itertools.count(1)
@@ -139,16 +164,17 @@ def postgresql_url(postgresql_server: Started) -> Iterator[str]:
 # -- Redis -----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[Started]:
-    """A Redis server of its own on a free loopback port, without persistence."""
+@contextmanager
+def running_redis() -> Iterator[Started]:
+    """A Redis server of its own on a free loopback port, without persistence, stopped
+    afterwards. Raises :class:`Unavailable` without ``redis-server`` or redis-py."""
     binary = shutil.which("redis-server")
     if binary is None:
-        unavailable("redis-server not found (Debian: apt-get install redis-server)")
+        raise Unavailable("redis-server not found (Debian: apt-get install redis-server)")
     try:
         import redis
     except ImportError:
-        unavailable("redis-py is not installed (pip install redis)")
+        raise Unavailable("redis-py is not installed (pip install redis)") from None
     started = time.monotonic()
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="flask-wechat-redis-")
@@ -158,20 +184,19 @@ def redis_server() -> Iterator[Started]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"redis-server did not start on port {port}")
-            time.sleep(0.05)
-    client.close()
     try:
+        url = f"redis://127.0.0.1:{port}/0"
+        client = redis.Redis.from_url(url)
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server did not start on port {port}") from None
+                time.sleep(0.05)
+        client.close()
         yield Started(url, time.monotonic() - started)
     finally:
         process.terminate()
@@ -179,7 +204,20 @@ def redis_server() -> Iterator[Started]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait(timeout=5)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[Started]:
+    """A Redis server of its own on a free loopback port, without persistence."""
+    try:
+        with running_redis() as server:
+            yield server
+    except Unavailable as missing:
+        unavailable(str(missing))
+    except RuntimeError as failure:
+        pytest.fail(str(failure))
 
 
 @pytest.fixture
