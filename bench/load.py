@@ -628,14 +628,16 @@ def app_environment(emulator_url: str, database_url: str, redis_url: str) -> dic
 def empty_stores(database_url: str, redis_url: str) -> None:
     """Fresh tables and an empty Redis: every run starts from a site nobody has used."""
     import redis
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine, inspect, text
 
     from bench.load_wsgi import create_tables
 
     create_tables(database_url)
     engine = create_engine(database_url)
+    tables = ("load_users", "wechat_tokens", "wechat_memory", "wechat_sign_ins")
+    present = [name for name in tables if inspect(engine).has_table(name)]
     with engine.begin() as db:
-        db.execute(text("TRUNCATE load_users, wechat_tokens, wechat_memory"))
+        db.execute(text(f"TRUNCATE {', '.join(present)}"))
     engine.dispose()
     client = redis.Redis.from_url(redis_url)
     client.flushall()
