@@ -18,41 +18,13 @@ from flask_wechat.testing import sign_out
 
 from .helpers import sign_in
 from .storage_workers import make_storage
-
-
-class Person(UserMixin):
-    def __init__(self, user_id: str) -> None:
-        self.id = user_id
+from .test_revocation import Person, _copy
+from .test_revocation import _app as _revocation_app
 
 
 def _app(wechat_emulator: Any, storage: Any = None, **config: Any) -> Flask:
-    app = Flask(__name__)
-    app.config.update(SECRET_KEY="k", TESTING=True, **wechat_emulator.config)
-    app.config.update(config)
-    people: dict[str, Person] = {}
-    asked: list[Any] = []
-    app.asked = asked  # type: ignore[attr-defined]
-    app.people = people  # type: ignore[attr-defined]
-    manager = LoginManager(app)
-
-    @manager.user_loader
-    def load(user_id: str) -> Person | None:
-        asked.append(user_id)
-        return people.get(user_id)
-
-    wechat = WeChat(app, storage=storage)
-    app.wechat = wechat  # type: ignore[attr-defined]
-    appid = app.config["WECHAT_APP_ID"]
-    names = {make_openid(appid, name): name for name in ("lilei", "hanmeimei")}
-    wechat.profile_handler(
-        lambda profile, token: people.setdefault(
-            names[profile.openid], Person(names[profile.openid])
-        )
-    )
-
-    @app.get("/")
-    def home() -> str:
-        return f"in:{current_user.get_id()}" if current_user.is_authenticated else "anon"
+    """test_revocation's app, with the app's own password sign-in beside WeChat's."""
+    app = _revocation_app(wechat_emulator, storage, **config)
 
     @app.post("/password-login")
     def password_login() -> str:
@@ -60,20 +32,11 @@ def _app(wechat_emulator: Any, storage: Any = None, **config: Any) -> Flask:
         from flask import request
 
         username = request.form["username"]
-        person = people.setdefault(username, Person(username))
+        person = app.people.setdefault(username, Person(username))  # type: ignore[attr-defined]
         login_user(person)
         return "ok"
 
     return app
-
-
-def _copy(app: Flask, browser: Any, *names: str) -> Any:
-    thief = app.test_client()
-    for name in names:
-        cookie = browser.get_cookie(name)
-        assert cookie is not None, f"no {name} cookie to copy"
-        thief.set_cookie(name, cookie.value)
-    return thief
 
 
 # -- an id that looks like a generation ---------------------------------------------------
