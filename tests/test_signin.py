@@ -175,6 +175,8 @@ def test_userinfo_error_signs_nobody_in(client, wechat_emulator):
         "javascript:alert(1)",
         "/\t/evil.example",
         "evil.example",
+        "//[",  # not even a URL: urllib cannot split it
+        "//[::1:80/",
     ],
 )
 def test_open_redirect_next_falls_back_to_login_redirect(make_app, wechat_emulator, evil):
