@@ -380,10 +380,10 @@ def _origin(url: str) -> str:
 def security_headers(response: Response) -> Response:
     """:data:`SECURITY_HEADERS` on every response of the blueprint, unless a view set its own."""
     headers = response.headers
-    present = {name.lower() for name in headers.keys()}  # noqa: SIM118 - Headers keys, once
-    headers.extend(
-        [(name, value) for name, value in SECURITY_HEADERS.items() if name.lower() not in present]
-    )
+    present = {name.lower() for name, _value in headers.items()}
+    for name, value in SECURITY_HEADERS.items():
+        if name.lower() not in present:
+            headers.add(name, value)
     if request.endpoint == "wechat.callback":
         headers["Referrer-Policy"] = CALLBACK_REFERRER_POLICY
     frame_src = request.environ.get(_FRAME_SRC)
