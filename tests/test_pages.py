@@ -77,6 +77,22 @@ def test_language_switch_keeps_next(client):
     assert ("/wechat/login?next=/private/page&amp;lang=en", "en") in links
 
 
+def test_language_links_read_as_attributes_or_keys(app):
+    from flask_wechat.i18n import language_links
+
+    with app.test_request_context("/wechat/login?lang=zh-TW"):
+        links = language_links("/private/page")
+    assert [(link.tag, link["tag"]) for link in links] == [
+        ("en", "en"),
+        ("zh-Hans", "zh-Hans"),
+        ("zh-Hant", "zh-Hant"),
+    ]
+    assert [link["current"] for link in links] == [False, False, True]
+    assert links[0].url == links[0]["url"] == "/wechat/login?next=/private/page&lang=en"
+    with pytest.raises(KeyError):
+        links[0]["href"]
+
+
 def test_button_and_page_need_nothing_from_outside(client):
     page = client.get("/wechat/login").data.decode()
     assert 'class="wechat-button" href="/wechat/authorize"' in page
