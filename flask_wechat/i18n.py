@@ -286,7 +286,34 @@ def render(
     )
     if not app_is_ready:
         return _render_without_the_app(template_name, context)
+    context["wechat_mark"] = mark_macro()
     return render_template(template_name, **context)
+
+
+#: The template that draws WeChat's mark: the macro ``wechat_mark(size=24, title=None)``.
+#: An app's own ``templates/wechat/mark.html`` replaces it.
+MARK_TEMPLATE = "wechat/mark.html"
+
+
+def mark_macro() -> Any:
+    """The ``wechat_mark`` macro of :data:`MARK_TEMPLATE` (the app's, if it overrides it).
+
+    Every page is given it as ``wechat_mark``. It is the macro that
+    ``{% from "wechat/mark.html" import wechat_mark %}`` gives a template (which
+    still works in an override): the module Jinja keeps for the template, built
+    with the app's globals only. Looked up here because the import costs more
+    at every render than the rest of the page's bookkeeping: before reusing
+    that module, Jinja compares every template global of the app with the
+    imported template's.
+    """
+    module = current_app.jinja_env.get_template(MARK_TEMPLATE).module
+    macro = getattr(module, "wechat_mark", None)
+    if macro is None:  # an override without the macro: fails where the page calls it
+        return current_app.jinja_env.undefined(
+            f"the template {MARK_TEMPLATE!r} does not define the macro 'wechat_mark'",
+            name="wechat_mark",
+        )
+    return macro
 
 
 def _render_without_the_app(template_name: str, context: dict[str, Any]) -> str:
@@ -302,6 +329,7 @@ def _render_without_the_app(template_name: str, context: dict[str, Any]) -> str:
             continue
     merged.update(context)
     try:
+        merged["wechat_mark"] = mark_macro()
         return current_app.jinja_env.get_or_select_template(template_name).render(merged)
     except Exception:
         return _plain_page(context)

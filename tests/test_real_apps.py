@@ -99,6 +99,34 @@ def test_an_override_extends_the_bundled_page_and_changes_one_block(root, wechat
     assert "Sign in with WeChat" in page and 'class="wechat-button"' in page  # ...nothing else
 
 
+def test_the_apps_mark_is_drawn_on_every_page_that_shows_one(root, wechat_emulator):
+    _override(
+        root,
+        "wechat/mark.html",
+        "{% macro wechat_mark(size=24, title=None) %}<i class=our-mark data-size={{ size }}"
+        " data-who={{ request.headers.get('X-Name', '') }}></i>{% endmacro %}",
+    )
+    # An override written before the pages were given the macro still imports it itself.
+    _override(
+        root,
+        "wechat/phone.html",
+        '{% extends "wechat/default/phone.html" %}{% from "wechat/mark.html" import wechat_mark %}'
+        "{% block alternative %}{{ wechat_mark(30) }}{% endblock %}",
+    )
+    app = create_app(root, wechat_emulator.config)
+    client = app.test_client()
+    for name in ("Alice", "Bob"):
+        login = client.get("/wechat/login", headers={"X-Name": name}).data.decode()
+        assert f"<i class=our-mark data-size=40 data-who={name}></i>" in login
+        assert f"<i class=our-mark data-size=22 data-who={name}></i>" in login
+        assert "wechat-mark-eye" not in login
+    iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 Safari/604.1"
+    phone = client.get("/wechat/login", headers={"User-Agent": iphone, "X-Name": "Carol"})
+    assert "<i class=our-mark data-size=30 data-who=Carol></i>" in phone.data.decode()
+    declined = client.get("/wechat/callback?state=unknown").data.decode()
+    assert "<i class=our-mark data-size=22 data-who=></i>" in declined  # "Try again"
+
+
 def test_a_request_dependent_filter_and_context_processor_in_an_override(root, wechat_emulator):
     _override(
         root,
