@@ -119,10 +119,14 @@ def select_locale() -> str:
     the request's environ, not on ``g``: an app context (and its ``g``) can
     outlive one request, as under pytest-flask.
     """
-    known = request.environ.get(_ENVIRON_KEY)
+    environ = request.environ
+    known = environ.get(_ENVIRON_KEY)
     if known is not None:
         return known  # type: ignore[no-any-return]
-    asked = normalize(request.args.get("lang"))
+    args = request.args
+    # ``in`` first: Werkzeug's ``args.get`` builds an exception for a missing key,
+    # and most requests carry no ?lang=.
+    asked = normalize(args["lang"]) if "lang" in args else None
     if asked and session.get(SESSION_KEY) != asked and not isinstance(session, NullSession):
         session[SESSION_KEY] = asked  # remembered, where the app has a session to keep it in
     if "babel" in current_app.extensions:
@@ -139,7 +143,7 @@ def select_locale() -> str:
                 if chosen:
                     break
     chosen = chosen or DEFAULT_LOCALE
-    request.environ[_ENVIRON_KEY] = chosen
+    environ[_ENVIRON_KEY] = chosen
     return chosen
 
 
