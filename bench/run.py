@@ -486,17 +486,16 @@ def report(
     imports: ImportResult | None,
     settings: str,
 ) -> str:
-    floor = results["floor"]
-    lines = [
-        f"{machine()}",
-        f"{settings}",
-        "",
-        "| contender | timed callbacks | wall median ms | wall ×floor | app CPU median ms "
-        "| app CPU ×floor | per-round CPU ×floor (IQR) | WeChat calls / sign-in "
-        "| TCP connections (sign-ins) | per 100 sign-ins |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
-    ]
-    for name in contenders.MODULES:
+    lines = [f"{machine()}", f"{settings}", ""]
+    floor = results.get("floor")
+    if floor is not None:
+        lines += [
+            "| contender | timed callbacks | wall median ms | wall ×floor | app CPU median ms "
+            "| app CPU ×floor | per-round CPU ×floor (IQR) | WeChat calls / sign-in "
+            "| TCP connections (sign-ins) | per 100 sign-ins |",
+            "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        ]
+    for name in contenders.MODULES if floor is not None else ():
         if name not in results:
             if name in missing:
                 lines.append(f"| {name} | not installed ({missing[name]}) |||||||||")
@@ -512,7 +511,8 @@ def report(
             f"| {result.round_trips:g} | {result.connections} ({result.sign_ins}) "
             f"| {result.connections_per_100:.1f} |"
         )
-    lines.append("")
+    if floor is not None:
+        lines.append("")
     if pages is not None:
         lines += [
             "| page | bytes | wall median ms | app CPU median ms | CPU ×bare |",
@@ -533,7 +533,7 @@ def report(
         ]
     lines += ["| target | measured | goal | |", "|---|--:|--:|---|"]
     wechat = results.get("flask-wechat")
-    if wechat is not None:
+    if wechat is not None and floor is not None:
         ratio = wechat.timings.cpu_ms / floor.timings.cpu_ms
         lines.append(
             f"| flask-wechat app CPU vs the floor | {ratio:.3f}× | ≤ {TARGET_CPU_RATIO}× "
@@ -586,6 +586,11 @@ def main(argv: list[str] | None = None) -> int:
         help=f"comma-separated, from {', '.join(contenders.MODULES)} (floor is always run)",
     )
     parser.add_argument("--no-pages", action="store_true", help="skip the sign-in page")
+    parser.add_argument(
+        "--pages-only",
+        action="store_true",
+        help="only the sign-in page against a bare render (no callbacks, no import time)",
+    )
     parser.add_argument("--no-imports", action="store_true", help="skip the import time")
     parser.add_argument("--json", type=Path, help="also write the raw numbers to this file")
     parser.add_argument(
@@ -599,6 +604,8 @@ def main(argv: list[str] | None = None) -> int:
         args.per_round is not None and args.per_round < 1
     ):
         parser.error("--rounds and --per-round must be at least 1")
+    if args.pages_only and args.no_pages:
+        parser.error("--pages-only and --no-pages contradict each other")
     # The emulator speaks plain http on loopback, which oauthlib refuses unless told.
     os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
 
@@ -618,23 +625,33 @@ def main(argv: list[str] | None = None) -> int:
             print(profile_callbacks(emulator, args.profile, 50 if args.quick else 500))
             return 0
 
-        wanted = ["floor", *(n for n in args.contenders.split(",") if n and n != "floor")]
-        unknown = [name for name in wanted if name not in contenders.MODULES]
-        if unknown:
-            parser.error(f"unknown contender(s): {', '.join(unknown)}")
-        names, missing = available(wanted)
-        for name, why in missing.items():
-            print(f"note: {name} left out: {why} (pip install -e '.[bench]')", file=sys.stderr)
-        if "floor" not in names:
-            raise SystemExit(f"the floor cannot run: {missing['floor']}")
-        results = run_callbacks(emulator, names, rounds=rounds, per_round=per_round, warmup=warmup)
+        results: dict[str, CallbackResult] = {}
+        missing: dict[str, str] = {}
+        if not args.pages_only:
+            wanted = ["floor", *(n for n in args.contenders.split(",") if n and n != "floor")]
+            unknown = [name for name in wanted if name not in contenders.MODULES]
+            if unknown:
+                parser.error(f"unknown contender(s): {', '.join(unknown)}")
+            names, missing = available(wanted)
+            for name, why in missing.items():
+                print(f"note: {name} left out: {why} (pip install -e '.[bench]')", file=sys.stderr)
+            if "floor" not in names:
+                raise SystemExit(f"the floor cannot run: {missing['floor']}")
+            results = run_callbacks(
+                emulator, names, rounds=rounds, per_round=per_round, warmup=warmup
+            )
         pages = None if args.no_pages else run_pages(emulator, rounds=rounds, per_round=per_round)
-    imports = None if args.no_imports else run_imports(import_reps)
+    imports = None if args.no_imports or args.pages_only else run_imports(import_reps)
 
     settings = (
         f"{rounds} rounds × {per_round} callbacks per contender (+{warmup} warm-up), "
         f"order rotating; emulator in a child process; app driven by Flask's test client."
     )
+    if args.pages_only:
+        settings = (
+            f"sign-in page only: {rounds} rounds × {per_round} requests of each page, "
+            f"order alternating; app driven by Flask's test client."
+        )
     print(report(results, missing, pages, imports, settings))
     if args.json:
         args.json.write_text(json.dumps(_raw(results, pages, imports), indent=1))
@@ -661,7 +678,6 @@ def _raw(
         if pages is None
         else {
             "signin_cpu_ns": pages.signin.cpu,
-            "fresh_cpu_ns": pages.fresh.cpu,
             "bare_cpu_ns": pages.bare.cpu,
             "signin_bytes": pages.signin_bytes,
             "bare_bytes": pages.bare_bytes,
