@@ -58,3 +58,21 @@ def test_sign_in_page_and_import_probes_run(emulator):
     assert pages.signin_bytes > 1000 and pages.bare_bytes > 1000
     imports = run.run_imports(1)
     assert imports.overhead_ms > 0
+
+
+def test_pages_only_report_and_raw_figures(emulator, tmp_path):
+    pages = run.run_pages(emulator, rounds=1, per_round=2)
+    table = run.report({}, {}, pages, None, "pages only")
+    assert "| sign-in page (`/wechat/login`) |" in table
+    assert "| sign-in page vs a bare render (CPU) |" in table
+    assert "| floor |" not in table
+    raw = run._raw({}, pages, None)
+    assert len(raw["pages"]["signin_cpu_ns"]) == 2
+
+
+def test_page_parts_keep_the_pages_bytes():
+    from bench import page_parts
+
+    rows = dict(page_parts.measure(rounds=1, per_round=1))  # exits if a variant's bytes differ
+    assert "as shipped" in rows and len(rows) > 8
+    assert all(ratio > 0 for ratio in rows.values())
