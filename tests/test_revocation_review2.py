@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from flask import Flask, request
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 
 from flask_wechat.errors import SettingsError
 from flask_wechat.testing import sign_out
@@ -25,7 +25,8 @@ def _sqlite(tmp_path: Any) -> Any:
 
 
 def _with_own_logout_and_remember(app: Flask) -> Flask:
-    """The app's own password form with "remember me", and its own sign-out."""
+    """The app's own password form with "remember me" (its own sign-out, ``/own-logout``,
+    comes with test_revocation's app)."""
 
     @app.post("/password-login-remember")
     def password_login_remember() -> str:
@@ -33,11 +34,6 @@ def _with_own_logout_and_remember(app: Flask) -> Flask:
         person = app.people.setdefault(username, Person(username))  # type: ignore[attr-defined]
         login_user(person, remember=True)
         return "ok"
-
-    @app.post("/own-logout")
-    def own_logout() -> str:
-        logout_user()
-        return "out"
 
     return app
 
