@@ -410,14 +410,16 @@ def new_session_id() -> None:
     nothing afterwards.
     """
     regenerate = getattr(current_app.session_interface, "regenerate", None)
-    if not callable(regenerate):
-        return
+    if not callable(regenerate) or g.get(_RENEWED):
+        return  # once a request is enough: the id only travels with the response
     session[_RENEWING] = True  # Flask-Session regenerates only a non-empty session
     regenerate(session)
     session.pop(_RENEWING, None)
+    g.setdefault(_RENEWED, True)
 
 
 _RENEWING = "_wechat_renewing"
+_RENEWED = "_wechat_session_renewed"
 #: Set on ``g`` by the extension when the storage failed to forget a signed-out token.
 FORGET_FAILED = "_wechat_forget_failed"
 
