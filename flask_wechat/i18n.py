@@ -231,25 +231,16 @@ def gettext_context(locale: str) -> dict[str, Callable[..., Markup]]:
     return dict(_catalogs(locale, _app_directories(), domain).context)
 
 
-class LanguageLink:
+class LanguageLink(dict):  # type: ignore[type-arg]
     """One entry of the language switch: ``tag`` (BCP 47), ``name`` (in its own
-    language), ``current`` and ``url``. Read as attributes (``link.url``) or as keys
-    (``link["url"]``, as when they were dicts); Jinja reads attributes fastest.
+    language), ``current`` and ``url``. A dict, as in 0.1 (``link["url"]``,
+    ``link.get("url")``, ``|tojson``), whose keys are also attributes
+    (``link.url``), which Jinja reads fastest.
     """
 
-    __slots__ = ("tag", "name", "current", "url")
-
     def __init__(self, tag: str, name: str, current: bool, url: str) -> None:
+        super().__init__(tag=tag, name=name, current=current, url=url)
         self.tag, self.name, self.current, self.url = tag, name, current, url
-
-    def __getitem__(self, key: str) -> Any:
-        try:
-            return getattr(self, key)
-        except AttributeError:
-            raise KeyError(key) from None
-
-    def __repr__(self) -> str:
-        return f"LanguageLink({self.tag!r}, {self.name!r}, {self.current!r}, {self.url!r})"
 
 
 def language_links(next_url: str | None) -> list[LanguageLink]:
@@ -310,7 +301,13 @@ def mark_macro() -> Any:
     that module, Jinja compares every template global of the app with the
     imported template's.
     """
-    module = current_app.jinja_env.get_template(MARK_TEMPLATE).module
+    template = current_app.jinja_env.get_template(MARK_TEMPLATE)
+    if current_app.jinja_env.is_async:  # Jinja keeps no module in async mode: build one
+        import asyncio
+
+        module = asyncio.run(template.make_module_async())
+    else:
+        module = template.module
     macro = getattr(module, "wechat_mark", None)
     if macro is None:  # an override without the macro: fails where the page calls it
         return current_app.jinja_env.undefined(
