@@ -583,8 +583,11 @@ def start_host(
         str(max_requests // 4),
         # Behind a load balancer, whose idle connections outlive gunicorn's 2 s default:
         # the balancer, not gunicorn, should close an idle connection (gunicorn's docs).
+        # Not for gevent: a gevent worker leaving at --max-requests waits for its idle
+        # kept-alive connections, up to the graceful timeout (30 s), and its host takes
+        # no new connection meanwhile (see docs/deployment.md, "Workers").
         "--keep-alive",
-        "75",
+        "2" if worker_class == "gevent" else "75",
         "--pythonpath",
         str(REPO),
         "--log-level",
