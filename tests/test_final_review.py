@@ -7,7 +7,6 @@ overrides) meeting something the speed work changed.
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -87,55 +86,3 @@ def test_an_app_with_async_jinja_still_renders_the_sign_in_page(wechat_emulator)
     (answer,) = answers
     assert answer.status_code == 200
     assert "wechat-mark-eye" in answer.data.decode()
-
-
-# -- the load test's small variant in make test (issue 19) --------------------------------
-
-
-@pytest.mark.parametrize("worker_class", ["gthread", "gevent"])
-def test_a_recycled_worker_of_the_load_test_does_not_stall_its_host(
-    worker_class, postgresql_url, redis_url, wechat_emulator
-):
-    """The smoke test's gevent variant failed here once in three runs (errors_logged == 2:
-    'Worker graceful timeout', then '[ERROR] Error handling request (no URI read)' with a
-    GreenletExit traceback; a browser's GET /account read-timed out after 30 s and was
-    retried).
-
-    start_host's gevent host (one worker, --max-requests, --keep-alive 75): a worker that
-    reached --max-requests closes its listener but waits for every open connection, an
-    idle kept-alive one included, up to gunicorn's 30 s graceful timeout; the arbiter
-    replaces it only then, so every new connection to that host waits ~32 s (longer than
-    the browsers' 30 s timeout), and the idle connections are then killed and logged as
-    errors. A browser that keeps a connection to one host while its steps run on the
-    other is enough. (gthread, the same way: the next connection waits 1.5 s, no error.)
-    """
-    import tempfile
-
-    import requests
-
-    from bench.load import app_environment, free_port, start_host, started
-    from bench.load_wsgi import create_tables
-
-    pytest.importorskip(worker_class == "gevent" and "gevent" or "gunicorn")
-    create_tables(postgresql_url)
-    env = app_environment(wechat_emulator.url, postgresql_url, redis_url)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    with tempfile.TemporaryFile("w+") as log:
-        # As the smoke test's hosts, recycled after 3 requests (start_host's up-check is 1).
-        host = start_host(port, 1, worker_class, 4, 3, env, log)
-        with started(host), requests.Session() as idle:
-            assert idle.get(url, timeout=10).status_code == 200  # 2, then kept alive, idle
-            once = requests.get(url, headers={"Connection": "close"}, timeout=10)  # 3
-            assert once.status_code == 200
-            time.sleep(2)  # the worker notices it is done (it checks every second)
-            started_at = time.monotonic()
-            try:
-                answered = requests.get(url, timeout=10).status_code  # the next browser
-            except requests.ReadTimeout:
-                answered = None
-            waited = time.monotonic() - started_at
-        log.seek(0)
-        output = log.read()
-    assert answered == 200, f"no answer in {waited:.0f} s; server log:\n{output[-1500:]}"
-    assert "[ERROR]" not in output, output[-1500:]
