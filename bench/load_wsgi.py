@@ -41,7 +41,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from flask_wechat import WeChat, WeChatProfile
 from flask_wechat.limits import client_address
-from flask_wechat.sqla import SQLAlchemyStorage, SQLMemory
+from flask_wechat.sqla import SQLAlchemyStorage
 
 metadata = MetaData()
 users = Table(
@@ -73,8 +73,7 @@ def create_tables(url: str) -> None:
     """Create the site's tables and the extension's (once, before the hosts start)."""
     engine = engine_for(url)
     metadata.create_all(engine)
-    SQLAlchemyStorage(engine).create_table()
-    SQLMemory(engine)  # creates wechat_memory
+    SQLAlchemyStorage(engine).create_table()  # tokens, sign-in generations, replay memory
     engine.dispose()
 
 

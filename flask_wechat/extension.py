@@ -298,8 +298,7 @@ class WeChat:
         state = current_state(app)
         try:
             state.storage.delete(user)
-            if revocation.in_use(state):
-                revocation.end(state, user)  # every copy of this person's sign-ins ends
+            revocation.end(state, user)  # every copy of this person's sign-ins ends
         except Exception as error:  # the storage's server is down: sign-out goes on here
             log.error(
                 "WeChat sign-out could not forget the token or end the sign-in generation "

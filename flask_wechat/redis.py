@@ -111,15 +111,13 @@ class RedisStorage:
             self.client.set(key, new_generation(), nx=True)
             stored = self.client.get(key)
             if stored is not None:
-                return stored.decode() if isinstance(stored, bytes) else str(stored)
+                return _text(stored)
         raise RuntimeError(f"no sign-in generation could be started for {user_id!r}")
 
     def generation(self, user_id: str) -> str | None:
         """``user_id``'s current sign-in generation, or ``None`` (one ``GET``)."""
         stored = self.client.get(f"{self.prefix}generation:{user_id}")
-        if stored is None:
-            return None
-        return stored.decode() if isinstance(stored, bytes) else str(stored)
+        return None if stored is None else _text(stored)
 
     def end_generation(self, user_id: str) -> None:
         """Delete ``user_id``'s sign-in generation: every copy of their sign-ins ends."""
@@ -128,6 +126,11 @@ class RedisStorage:
     def memory(self) -> RedisMemory:
         """A replay memory on the same Redis, for the extension's sign-ins."""
         return RedisMemory(self.client, self.prefix)
+
+
+def _text(stored: Any) -> str:
+    """A value redis-py returned: bytes, or str when the client decodes responses."""
+    return stored.decode() if isinstance(stored, bytes) else str(stored)
 
 
 class RedisMemory:

@@ -89,15 +89,16 @@ def in_use(state: WeChatState) -> bool:
     return keeps_generations(state.storage)
 
 
-def mark_sign_in(state: WeChatState, user: Any) -> bool:
+def mark_sign_in(state: WeChatState, user: Any) -> None:
     """At ``login_user``: record the person's current generation in the session.
 
-    Returns ``False`` when the storage did not answer (logged): the session then
-    carries no generation, which checked sessions and remember cookies refuse.
+    When the storage does not answer (logged), the session carries no
+    generation (:func:`marked` is false), which checked sessions and remember
+    cookies refuse.
     """
     session.pop(SESSION_KEY, None)
     if not in_use(state):
-        return True
+        return
     try:
         generation = state.storage.sign_in_generation(str(user.get_id()))  # type: ignore[attr-defined]
     except Exception as error:  # noqa: BLE001 - any driver's error: logged, fails closed
@@ -106,9 +107,8 @@ def mark_sign_in(state: WeChatState, user: Any) -> bool:
             "check the token storage's server (and that its tables exist)",
             type(error).__name__,
         )
-        return False
+        return
     session[SESSION_KEY] = {"generation": generation, "from_cookie": False}
-    return True
 
 
 def marked() -> bool:
