@@ -82,6 +82,9 @@ def read_json(response: Response) -> dict[str, Any]:
 #: Token fields and the JSON type WeChat gives each (``None``: may be absent).
 _TOKEN_STRINGS = ("access_token", "openid")
 _OPTIONAL_STRINGS = ("refresh_token", "scope", "unionid")
+#: The longest ``expires_in`` taken as a lifetime: WeChat's are two hours. JSON numbers
+#: have no limit, and a longer one would not fit the float of ``expires_at``.
+MAX_LIFETIME = 366 * 24 * 3600
 
 
 def check_token(token: Mapping[str, Any]) -> dict[str, Any]:
@@ -89,8 +92,9 @@ def check_token(token: Mapping[str, Any]) -> dict[str, Any]:
 
     ``access_token`` and ``openid`` are non-empty strings; ``refresh_token``,
     ``scope`` and ``unionid`` are strings when present; ``expires_in`` is a
-    positive whole number (a string of digits is read as one); a ``token_type``,
-    which WeChat never sends, must be ``bearer``. Anything else is
+    positive whole number of seconds up to :data:`MAX_LIFETIME` (a string of
+    digits is read as one); a ``token_type``, which WeChat never sends, must be
+    ``bearer``. Anything else is
     :class:`~flask_wechat.errors.BadResponse`.
     """
     token = dict(token)
@@ -103,8 +107,12 @@ def check_token(token: Mapping[str, Any]) -> dict[str, Any]:
     if "expires_in" in token:
         lifetime = token["expires_in"]
         if isinstance(lifetime, str) and lifetime.isascii() and lifetime.isdigit():
-            lifetime = int(lifetime)
-        if isinstance(lifetime, bool) or not isinstance(lifetime, int) or lifetime <= 0:
+            lifetime = int(lifetime) if len(lifetime) <= 10 else None  # a longer one is no lifetime
+        if (
+            isinstance(lifetime, bool)
+            or not isinstance(lifetime, int)
+            or not 0 < lifetime <= MAX_LIFETIME
+        ):
             raise BadResponse("WeChat's token has an expires_in that is not a lifetime")
         token["expires_in"] = lifetime
     token_type = token.get("token_type", "Bearer")
