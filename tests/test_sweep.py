@@ -47,3 +47,29 @@ def test_a_refresh_with_an_endless_expires_in_is_a_bad_response(wechat_emulator,
     world.add_fault(REFRESH, "body", body=body, times=2)
     with pytest.raises(BadResponse):
         client.refresh_token(token)
+
+
+# -- a session's "next" that is not text ---------------------------------------------------
+
+# With USE_SESSION_FOR_NEXT the pages read session["next"], a key the whole app shares
+# (Flask-Login writes text there; the app's own code may write anything the session holds).
+NOT_TEXT = {"number": 5, "list": ["/private/page"], "dict": {"url": "/"}, "bytes": b"/private"}
+
+
+@pytest.mark.parametrize("value", NOT_TEXT.values(), ids=NOT_TEXT)
+@pytest.mark.parametrize("path", ["/wechat/login", "/wechat/authorize", "/wechat/logout"])
+def test_a_session_next_that_is_not_text_is_ignored(make_app, wechat_emulator, path, value):
+    client = make_app(USE_SESSION_FOR_NEXT=True).test_client()
+    with client.session_transaction() as stored:
+        stored["next"] = value
+    response = client.get(path)
+    assert response.status_code in (200, 302), response.data.decode()[:300]
+    assert "next=" not in response.data.decode() + (response.location or "")
+
+
+def test_a_session_next_that_is_text_is_followed(make_app, wechat_emulator):
+    # The control: the same page reads a text session["next"] (Flask-Login's).
+    client = make_app(USE_SESSION_FOR_NEXT=True).test_client()
+    with client.session_transaction() as stored:
+        stored["next"] = "/private/page"
+    assert "next=/private/page" in client.get("/wechat/login").data.decode()
