@@ -156,14 +156,17 @@ def _pending(state: str, entry: list[Any]) -> Pending:
     return Pending(state, next_url, path, issued_at, rest[0] if rest else None)
 
 
-def safe_next(target: str | None) -> str | None:
+def safe_next(target: object) -> str | None:
     """Return ``target`` if it is a path on this site, else ``None``.
 
     Refuses what browsers would take to another host: ``//host``, ``/\\host``
     (a backslash counts as a slash), schemes such as ``javascript:``, and
-    control characters browsers silently drop.
+    control characters browsers silently drop; and anything that is not text
+    (``session["next"]`` is the whole app's key).
     """
-    if not target or len(target) > MAX_NEXT or not target.startswith("/"):
+    if not isinstance(target, str) or not target:
+        return None
+    if len(target) > MAX_NEXT or not target.startswith("/"):
         return None
     if target.startswith("//") or _UNSAFE_IN_NEXT.search(target):
         return None
