@@ -73,3 +73,43 @@ def test_a_session_next_that_is_text_is_followed(make_app, wechat_emulator):
     with client.session_transaction() as stored:
         stored["next"] = "/private/page"
     assert "next=/private/page" in client.get("/wechat/login").data.decode()
+
+
+# -- this package's own session keys holding what it never wrote --------------------------
+
+# A session signed with the right key can still hold other shapes under our keys: another
+# version of the package behind the same load balancer, an app's own code, a server-side
+# session whose serializer changed. Each is an unknown state (a page), never a 500.
+ISSUED = 1_700_000_000.0
+MALFORMED_PENDING = {
+    "a-number": 5,
+    "a-list": ["s"],
+    "text": "s",
+    "entry-a-number": {"s": 5},
+    "entry-too-short": {"s": ["/", "website"]},
+    "entry-time-text": {"s": [None, "website", "yesterday"]},
+    "entry-an-object": {"s": {"next": "/"}},
+}
+
+
+@pytest.mark.parametrize("pending", MALFORMED_PENDING.values(), ids=MALFORMED_PENDING)
+def test_malformed_pending_sign_ins_are_unknown_states(make_app, wechat_emulator, pending):
+    client = make_app(WECHAT_STATE_MAX_AGE=10**10).test_client()
+    with client.session_transaction() as stored:
+        stored["_wechat_pending"] = pending
+    callback = client.get("/wechat/callback", query_string={"state": "s", "code": "abc"})
+    assert callback.status_code == 400, callback.data.decode()[:300]
+    with client.session_transaction() as stored:
+        stored["_wechat_pending"] = pending
+    assert client.get("/wechat/authorize").status_code == 302  # a new sign-in starts
+    assert sign_in(client, wechat_emulator).location == "/"  # and finishes
+
+
+@pytest.mark.parametrize("chosen", [["en"], {"en": 1}], ids=["a-list", "a-dict"])
+def test_a_remembered_language_that_is_not_text_is_ignored(make_app, chosen):
+    client = make_app().test_client()
+    with client.session_transaction() as stored:
+        stored["_wechat_lang"] = chosen
+    page = client.get("/wechat/login", headers={"Accept-Language": "zh-CN"})
+    assert page.status_code == 200
+    assert '<html lang="zh-Hans">' in page.data.decode()
