@@ -106,7 +106,7 @@ def chosen_language() -> str | None:
 
 def _remembered() -> str | None:
     stored = session.get(SESSION_KEY)
-    return stored if stored in LANGUAGES else None
+    return stored if isinstance(stored, str) and stored in LANGUAGES else None
 
 
 def select_locale() -> str:

@@ -74,11 +74,7 @@ def mint(
     """
     now = time.time()
     state = secrets.token_hex(16)
-    fresh = [
-        (key, entry)
-        for key, entry in session.get(SESSION_KEY, {}).items()
-        if now - entry[2] < max_age
-    ]
+    fresh = [(key, entry) for key, entry in _entries(session).items() if now - entry[2] < max_age]
     older = sorted(fresh, key=lambda item: item[1][2])[-(MAX_PENDING - 1) :]
     tail: list[Any] = [] if connect_user is None else [str(connect_user)]
     entry = [next_url, path, now, *tail]
@@ -131,7 +127,7 @@ def take(session: MutableMapping[str, Any], state: str | None, max_age: float) -
 
     Popping makes the state single use: a replayed callback finds nothing.
     """
-    pending = dict(session.get(SESSION_KEY, {}))
+    pending = _entries(session)
     entry = pending.pop(state, None) if state else None
     if pending:
         session[SESSION_KEY] = pending
@@ -147,8 +143,28 @@ def take(session: MutableMapping[str, Any], state: str | None, max_age: float) -
 
 def peek(session: MutableMapping[str, Any], state: str | None) -> Pending | None:
     """The pending sign-in or connect for ``state``, left in place; ``None`` if unknown."""
-    entry = session.get(SESSION_KEY, {}).get(state) if state else None
+    entry = _entries(session).get(state) if state else None
     return None if entry is None else _pending(str(state), entry)
+
+
+def _entries(session: MutableMapping[str, Any]) -> dict[str, list[Any]]:
+    """The pending entries in ``session``, leaving out any not shaped as :func:`mint` writes them.
+
+    A session signed with the app's key may still hold another shape under our key
+    (another version of this package, the app's own code): that is no pending sign-in.
+    """
+    stored = session.get(SESSION_KEY)
+    if not isinstance(stored, dict):
+        return {}
+    return {
+        key: list(entry)
+        for key, entry in stored.items()
+        if isinstance(entry, (list, tuple))
+        and len(entry) >= 3
+        and isinstance(entry[1], str)
+        and isinstance(entry[2], (int, float))
+        and not isinstance(entry[2], bool)
+    }
 
 
 def _pending(state: str, entry: list[Any]) -> Pending:
