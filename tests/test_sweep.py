@@ -7,8 +7,17 @@ tests/test_fuzz.py, tests/test_secrets.py, tests/test_quirks.py and the rest.
 from __future__ import annotations
 
 import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
 
 import pytest
+import requests
+from werkzeug.serving import make_server
 
 from flask_wechat.client import WeChatClient
 from flask_wechat.emulator import USER_LILEI, WEBSITE_APP_ID, WEBSITE_APP_SECRET
@@ -16,6 +25,7 @@ from flask_wechat.errors import BadResponse
 
 from .helpers import sign_in
 from .test_quirks import _GOOD_TOKEN, REFRESH, TOKEN, UNREADABLE
+from .test_secrets import _Everything
 
 # -- an expires_in no float can hold -------------------------------------------------------
 
@@ -113,3 +123,100 @@ def test_a_remembered_language_that_is_not_text_is_ignored(make_app, chosen):
     page = client.get("/wechat/login", headers={"Accept-Language": "zh-CN"})
     assert page.status_code == 200
     assert '<html lang="zh-Hans">' in page.data.decode()
+
+
+# -- the callback's request line in the server's log ---------------------------------------
+
+# A server logs the callback's request line, query and all: code and state. Werkzeug's
+# development server logs on the "werkzeug" logger and gunicorn's access log on
+# "gunicorn.access", both Python loggers of the process that runs the app.
+CODE, STATE = "C0DEC0DEC0DE0000", "5747e5747e5747e5747e5747e5747e00"
+CALLBACK_QUERY = f"/wechat/callback?code={CODE}&state={STATE}"
+
+
+@pytest.fixture
+def every_log_line():
+    """Every line any logger of this process writes, at DEBUG (as in test_secrets)."""
+    root = logging.getLogger()
+    handler, level = _Everything(), root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield handler.lines
+    root.removeHandler(handler)
+    root.setLevel(level)
+
+
+def test_the_development_servers_request_line_holds_no_code_or_state(make_app, every_log_line):
+    app = make_app()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    try:
+        answer = requests.get(f"http://127.0.0.1:{server.port}{CALLBACK_QUERY}", timeout=10)
+    finally:
+        server.shutdown()
+        serving.join(timeout=10)
+    assert answer.status_code == 400
+    lines = [line for line in every_log_line if line.startswith("werkzeug ")]
+    assert any("/wechat/callback?" in line for line in lines), lines  # it did log the line
+    assert not [line for line in lines if CODE in line or STATE in line]
+
+
+GUNICORN_APP = """
+import os
+from flask import Flask
+from flask_login import LoginManager
+from flask_wechat import WeChat
+
+app = Flask(__name__)
+app.config.update(SECRET_KEY="gunicorn-test", **{
+    key: value for key, value in os.environ.items() if key.startswith("WECHAT_")
+})
+LoginManager(app).user_loader(lambda user_id: None)
+WeChat(app).profile_handler(lambda profile, token: None)
+"""
+
+
+def test_gunicorns_access_log_holds_no_code_or_state(wechat_emulator, tmp_path):
+    pytest.importorskip("gunicorn")
+    (tmp_path / "gunicorn_site.py").write_text(GUNICORN_APP)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, **wechat_emulator.config, "PYTHONPATH": str(tmp_path)}
+    host = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--access-logfile",
+            "-",
+            "--error-logfile",
+            "-",
+            "gunicorn_site:app",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                answer = requests.get(f"http://127.0.0.1:{port}{CALLBACK_QUERY}", timeout=5)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline and host.poll() is None, "gunicorn did not start"
+                time.sleep(0.2)
+        assert answer.status_code == 400
+    finally:
+        host.terminate()
+        output, _ = host.communicate(timeout=30)
+    lines = [line for line in output.splitlines() if "/wechat/callback" in line]
+    assert lines, output  # the access log did log the line
+    assert not [line for line in lines if CODE in line or STATE in line]
