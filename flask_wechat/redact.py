@@ -4,10 +4,10 @@ WeChat puts the app secret in the token URL's query string. At DEBUG level
 requests-oauthlib logs that URL, its parameters and the token it got; urllib3
 logs every request line and, on ``urllib3.util.retry``, the URL of every
 retried request; Werkzeug's development server logs the callback's query
-(with its code). :func:`install_log_redaction` blanks ``secret``,
-``access_token``, ``refresh_token`` and ``code`` values in every record of
-those libraries' loggers *and their children*, whatever the app's logging
-setup.
+(with its code and state), and so does gunicorn's access log.
+:func:`install_log_redaction` blanks ``secret``, ``access_token``,
+``refresh_token``, ``code`` and ``state`` values in every record of those
+loggers *and their children*, whatever the app's logging setup.
 
 It works at the depth where records are made (the log record factory), not
 with logger filters: a filter on ``urllib3`` does not see the records of
@@ -23,14 +23,23 @@ import re
 import threading
 from typing import Any
 
-_KEYS = r"(?:client_secret|secret|access_token|refresh_token|code)"
+_KEYS = r"(?:client_secret|secret|access_token|refresh_token|code|state)"
 # key=value in a query string or form body (not "errcode=").
 _IN_QUERY = re.compile(rf"((?:^|(?<=[?&;\s,(])){_KEYS}=)[^&\s'\",)#]*")
 # 'key': 'value' in a dict's repr, "key": "value" in JSON.
 _IN_MAPPING = re.compile(rf"""((['"]){_KEYS}\2\s*:\s*)(['"])(?:(?!\3).)*\3""")
 
-#: The loggers (with every child logger) that see WeChat URLs, request bodies or tokens.
-NOISY_LOGGERS = ("requests_oauthlib", "oauthlib", "urllib3", "requests", "werkzeug", "flask_wechat")
+#: The loggers (with every child logger) that see WeChat URLs, request bodies or tokens;
+#: servers' request lines (Werkzeug's, ``gunicorn.access``) hold the callback's query.
+NOISY_LOGGERS = (
+    "requests_oauthlib",
+    "oauthlib",
+    "urllib3",
+    "requests",
+    "werkzeug",
+    "gunicorn",
+    "flask_wechat",
+)
 
 REDACTED = "[redacted]"
 
