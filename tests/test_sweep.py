@@ -23,7 +23,7 @@ from flask_wechat.client import WeChatClient
 from flask_wechat.emulator import USER_LILEI, WEBSITE_APP_ID, WEBSITE_APP_SECRET
 from flask_wechat.errors import BadResponse
 
-from .helpers import sign_in
+from .helpers import sign_in, start
 from .test_quirks import _GOOD_TOKEN, REFRESH, TOKEN, UNREADABLE
 from .test_secrets import _Everything
 
@@ -220,3 +220,24 @@ def test_gunicorns_access_log_holds_no_code_or_state(wechat_emulator, tmp_path):
     lines = [line for line in output.splitlines() if "/wechat/callback" in line]
     assert lines, output  # the access log did log the line
     assert not [line for line in lines if CODE in line or STATE in line]
+
+
+@pytest.mark.parametrize(
+    "stored_next", [["/x"], {"/x": 1}, 5, "//evil.example/", "javascript:alert(1)"],
+    ids=["a-list", "a-dict", "a-number", "offsite", "a-scheme"],
+)
+def test_a_pending_sign_in_whose_next_is_not_a_path_here_goes_to_the_default(
+    make_app, wechat_emulator, stored_next
+):
+    # A well-shaped entry whose next is what mint() never writes (another version, the app's
+    # own code): the sign-in finishes, to the default page, never to another site or a 500.
+    client = make_app().test_client()
+    to_wechat = start(client, "/private")
+    with client.session_transaction() as stored:
+        pending = stored["_wechat_pending"]
+        (entry,) = pending.values()
+        entry[0] = stored_next
+        stored["_wechat_pending"] = pending
+    callback = client.get(wechat_emulator.approve(to_wechat, user="lilei"))
+    assert callback.status_code == 302, callback.data.decode()[:300]
+    assert callback.location == "/"
