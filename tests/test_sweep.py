@@ -223,7 +223,8 @@ def test_gunicorns_access_log_holds_no_code_or_state(wechat_emulator, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "stored_next", [["/x"], {"/x": 1}, 5, "//evil.example/", "javascript:alert(1)"],
+    "stored_next",
+    [["/x"], {"/x": 1}, 5, "//evil.example/", "javascript:alert(1)"],
     ids=["a-list", "a-dict", "a-number", "offsite", "a-scheme"],
 )
 def test_a_pending_sign_in_whose_next_is_not_a_path_here_goes_to_the_default(
