@@ -242,3 +242,23 @@ def test_a_pending_sign_in_whose_next_is_not_a_path_here_goes_to_the_default(
     callback = client.get(wechat_emulator.approve(to_wechat, user="lilei"))
     assert callback.status_code == 302, callback.data.decode()[:300]
     assert callback.location == "/"
+
+
+# -- HEAD is GET without the body (RFC 9110): link checkers and prefetchers send it ------
+
+
+@pytest.mark.parametrize("path", ["/wechat/logout", "/wechat/disconnect"])
+def test_head_on_the_button_pages_is_their_get(make_app, wechat_emulator, path, caplog):
+    client = make_app().test_client()
+    assert sign_in(client, wechat_emulator).location == "/"
+    get = client.get(path)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="flask_wechat"):
+        head = client.head(path)
+    assert (head.status_code, head.content_type) == (get.status_code, get.content_type) == (
+        200,
+        "text/html; charset=utf-8",
+    )
+    assert head.data == b""
+    assert not [r for r in caplog.records if r.name.startswith("flask_wechat")], caplog.text
+    assert client.get("/").data.decode() == "signed in as 李雷"  # nothing was changed
