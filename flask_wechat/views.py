@@ -248,9 +248,9 @@ def disconnect() -> Any:
 
     The app's ``disconnect_handler`` may refuse (the person sees its reason);
     otherwise the stored token is deleted and the browser goes to ``next`` or
-    ``WECHAT_LOGIN_REDIRECT``. A GET changes nothing: a page with the button.
+    ``WECHAT_LOGIN_REDIRECT``. A GET (or HEAD) changes nothing: a page with the button.
     """
-    if request.method == "GET":
+    if request.method != "POST":
         return _page("wechat/disconnect.html", _next_arg())
     next_url = state.safe_next(request.form.get("next"))
     request.environ[_NEXT] = next_url  # for "Back to your account" on a refusal
@@ -264,9 +264,9 @@ def logout() -> Any:
     """Sign out: a POST with the form's CSRF token, then ``next`` or ``WECHAT_LOGOUT_REDIRECT``.
 
     A GET (a link, a typed address) changes nothing: it gets a page saying that
-    signing out is a button, with the button.
+    signing out is a button, with the button. So does a HEAD, as for any GET.
     """
-    if request.method == "GET":
+    if request.method != "POST":
         return _page("wechat/logout.html", _next_arg())
     csrf.check()
     signin.sign_out(current_user._get_current_object())  # type: ignore[attr-defined]
