@@ -22,6 +22,7 @@ from werkzeug.serving import make_server
 from flask_wechat.client import WeChatClient
 from flask_wechat.emulator import USER_LILEI, WEBSITE_APP_ID, WEBSITE_APP_SECRET
 from flask_wechat.errors import BadResponse
+from flask_wechat.redact import redact
 
 from .helpers import sign_in, start
 from .test_quirks import _GOOD_TOKEN, REFRESH, TOKEN, UNREADABLE
@@ -255,10 +256,37 @@ def test_head_on_the_button_pages_is_their_get(make_app, wechat_emulator, path, 
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="flask_wechat"):
         head = client.head(path)
-    assert (head.status_code, head.content_type) == (get.status_code, get.content_type) == (
-        200,
-        "text/html; charset=utf-8",
+    assert (
+        (head.status_code, head.content_type)
+        == (get.status_code, get.content_type)
+        == (
+            200,
+            "text/html; charset=utf-8",
+        )
     )
     assert head.data == b""
     assert not [r for r in caplog.records if r.name.startswith("flask_wechat")], caplog.text
     assert client.get("/").data.decode() == "signed in as 李雷"  # nothing was changed
+
+
+# -- key=value after any punctuation: a quoted body, markup, brackets --------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "body='code=S3CRET&appid=wx1'",  # a string's repr, as %r logs it
+        'body="access_token=S3CRET"',
+        "<html>access_token=S3CRET</html>",  # an HTML answer logged whole
+        "[refresh_token=S3CRET]",
+        "{secret=S3CRET}",
+        "url:state=S3CRET",
+    ],
+)
+def test_redaction_finds_a_secret_after_any_punctuation(text):
+    assert "S3CRET" not in redact(text)
+
+
+def test_redaction_leaves_fields_that_only_end_like_a_secret():
+    text = "errcode=40029 barcode=123 x-code=7 zip.code=9 sub_state=ok"
+    assert redact(text) == text
