@@ -24,8 +24,9 @@ import threading
 from typing import Any
 
 _KEYS = r"(?:client_secret|secret|access_token|refresh_token|code|state)"
-# key=value in a query string or form body (not "errcode=").
-_IN_QUERY = re.compile(rf"((?:^|(?<=[?&;\s,(])){_KEYS}=)[^&\s'\",)#]*")
+# key=value wherever it starts a field: in a query string or form body, a quoted body, a
+# bracket, markup (not "errcode=", "barcode=", "x-code=" or "zip.code=").
+_IN_QUERY = re.compile(rf"((?<![\w.-]){_KEYS}=)[^&\s'\",)\]}}<#]*")
 # 'key': 'value' in a dict's repr, "key": "value" in JSON.
 _IN_MAPPING = re.compile(rf"""((['"]){_KEYS}\2\s*:\s*)(['"])(?:(?!\3).)*\3""")
 
