@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -82,6 +83,30 @@ def make_app(wechat_emulator: Any) -> Callable[..., Flask]:
 @pytest.fixture
 def app(make_app: Callable[..., Flask]) -> Flask:
     return make_app()
+
+
+class _Everything(logging.Handler):
+    """Records every record of every logger, formatted as a log file would show it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def every_log_line() -> Any:
+    """Every line any logger of this process writes, at DEBUG, formatted as a log file shows it."""
+    root = logging.getLogger()
+    handler, level = _Everything(), root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield handler.lines
+    root.removeHandler(handler)
+    root.setLevel(level)
 
 
 # Real PostgreSQL and Redis servers for the storage tests (started on first use).

@@ -39,29 +39,6 @@ def test_redact_covers_queries_dicts_and_json():
     assert "appid=wx1" in clean and '"errcode": 40029' in clean and "grant_type=x" in clean
 
 
-class _Everything(logging.Handler):
-    """Records every record of every logger, formatted as a log file would show it."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
-
-
-@pytest.fixture
-def every_log_line():
-    root = logging.getLogger()
-    handler, level = _Everything(), root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    yield handler.lines
-    root.removeHandler(handler)
-    root.setLevel(level)
-
-
 def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -26,7 +26,6 @@ from flask_wechat.redact import redact
 
 from .helpers import sign_in, start
 from .test_quirks import _GOOD_TOKEN, REFRESH, TOKEN, UNREADABLE
-from .test_secrets import _Everything
 
 # -- an expires_in no float can hold -------------------------------------------------------
 
@@ -133,18 +132,6 @@ def test_a_remembered_language_that_is_not_text_is_ignored(make_app, chosen):
 # "gunicorn.access", both Python loggers of the process that runs the app.
 CODE, STATE = "C0DEC0DEC0DE0000", "5747e5747e5747e5747e5747e5747e00"
 CALLBACK_QUERY = f"/wechat/callback?code={CODE}&state={STATE}"
-
-
-@pytest.fixture
-def every_log_line():
-    """Every line any logger of this process writes, at DEBUG (as in test_secrets)."""
-    root = logging.getLogger()
-    handler, level = _Everything(), root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    yield handler.lines
-    root.removeHandler(handler)
-    root.setLevel(level)
 
 
 def test_the_development_servers_request_line_holds_no_code_or_state(make_app, every_log_line):
