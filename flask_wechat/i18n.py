@@ -95,7 +95,10 @@ def chosen_language() -> str | None:
     switch on these pages changes the whole site::
 
         def select_locale():
-            return chosen_language() or request.accept_languages.best_match(["en", "zh"])
+            for tag in [chosen_language(), *request.accept_languages.values()]:
+                if normalize(tag):  # zh-CN -> zh_Hans, zh-TW -> zh_Hant
+                    return normalize(tag)
+            return "en"
 
         Babel(app, locale_selector=select_locale)
     """
