@@ -18,11 +18,17 @@ The package is in three layers whose imports point one way, down:
   :mod:`~flask_wechat.redact`;
 * web: :mod:`~flask_wechat.views`, :mod:`~flask_wechat.signin`,
   :mod:`~flask_wechat.state`, :mod:`~flask_wechat.pages`,
-  :mod:`~flask_wechat.i18n`, :mod:`~flask_wechat.signals`, templates,
-  static files and translations;
+  :mod:`~flask_wechat.csrf`, :mod:`~flask_wechat.i18n`,
+  :mod:`~flask_wechat.signals`, :mod:`~flask_wechat.icons`,
+  :mod:`~flask_wechat.browsers`, :mod:`~flask_wechat.replay`,
+  :mod:`~flask_wechat.quota`, :mod:`~flask_wechat.limits`,
+  :mod:`~flask_wechat.revocation`, templates, static files and translations;
 * integration: :mod:`~flask_wechat.extension`, :mod:`~flask_wechat.config`,
   :mod:`~flask_wechat.storage`, :mod:`~flask_wechat.sqla`,
-  :mod:`~flask_wechat.cli`.
+  :mod:`~flask_wechat.encryption`, :mod:`~flask_wechat.redis`,
+  :mod:`~flask_wechat.cli`;
+* beside them: the emulator (:mod:`~flask_wechat.emulator`) and its pytest
+  plugin (:mod:`~flask_wechat.testing`), which production code never imports.
 
 The names below load their module on first use, so ``import
 flask_wechat.compliance`` (or ``from flask_wechat import
