@@ -7,6 +7,8 @@ what an app with Flask-Babel copies; Chrome, Safari and Firefox in Chinese send
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from .test_real_apps import _babel_app, recipe, root  # noqa: F401 - root is a fixture
@@ -34,3 +36,42 @@ def test_the_babel_selector_recipe_follows_what_browsers_send(
     app = _babel_app(root, wechat_emulator.config, recipe("babel-selector"))
     page = app.test_client().get("/wechat/login", headers={"Accept-Language": accept_language})
     assert f'<html lang="{html_lang}">' in page.data.decode()
+
+
+# -- docs/troubleshooting.md: SQLAlchemyStorage whose tables were never created ----------
+
+
+@pytest.mark.kind_wechat
+def test_sql_storage_without_its_tables_is_a_503_whose_log_line_says_to_create_them(
+    wechat_emulator, tmp_path, caplog
+):
+    """Building the storage runs no SQL, so a deploy that forgot ``create_table()`` first
+    fails at a sign-in: the log line must point there, not only at a server that "did
+    not answer" (SQLite and PostgreSQL did answer: no such table)."""
+    sqlalchemy = pytest.importorskip("sqlalchemy")
+    from flask import Flask
+    from flask_login import LoginManager, UserMixin
+
+    from flask_wechat import WeChat
+    from flask_wechat.sqla import SQLAlchemyStorage
+
+    from .helpers import sign_in
+
+    class Person(UserMixin):
+        def __init__(self, user_id: str) -> None:
+            self.id = user_id
+
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="no-tables-secret", **wechat_emulator.config)
+    LoginManager(app).user_loader(lambda user_id: None)
+    engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path / 'site.sqlite3'}")
+    wechat = WeChat(app, storage=SQLAlchemyStorage(engine))
+    wechat.profile_handler(lambda profile, token: Person(profile.id))
+
+    with caplog.at_level(logging.WARNING, "flask_wechat"):
+        page = sign_in(app.test_client(), wechat_emulator)
+    assert page.status_code == 503
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    assert "StorageUnavailable" in errors[0]
+    assert "create_table()" in errors[0], errors[0]
