@@ -280,7 +280,11 @@ class StorageUnavailable(UnavailableError):
     own that does not blame WeChat.
     """
 
-    hint = "the token storage's or replay memory's server (database, Redis) did not answer"
+    hint = (
+        "the token storage's or replay memory's server (database, Redis) did not answer, "
+        "or refused the query: with SQLAlchemyStorage, check that its tables exist "
+        "(storage.create_table() at deploy time, or your migrations)"
+    )
 
 
 class SignOutIncomplete(StorageUnavailable):
