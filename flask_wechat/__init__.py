@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from .profile import WeChatProfile
 
 __all__ = ["WeChat", "WeChatError", "WeChatProfile", "wechat_compliance_fix"]
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 _WHERE = {
     "WeChat": ".extension",
