@@ -6,7 +6,7 @@ import logging
 import warnings
 from typing import Any, TypeVar
 
-from flask import Flask, g, has_request_context
+from flask import Flask, has_request_context, request
 from flask_login import current_user, user_logged_in, user_logged_out
 
 from . import csrf, limits, replay, revocation, signin
@@ -307,7 +307,7 @@ class WeChat:
                 type(error).__name__,
             )
             if has_request_context():
-                setattr(g, signin.FORGET_FAILED, True)
+                request.environ[signin.FORGET_FAILED] = True
 
     def _drop_foreign_token(self, app: Flask, user: Any = None, **extra: Any) -> None:
         state = current_state(app)

@@ -41,7 +41,7 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app, g, request, request_started, session
+from flask import Flask, current_app, request, request_started, session
 from flask_login import LoginManager
 from flask_login.config import COOKIE_NAME
 from flask_login.utils import decode_cookie, encode_cookie
@@ -56,7 +56,7 @@ MARK = "~wechat:"
 #: The session key holding the sign-in's generation (``{"generation": ..., "from_cookie": ...}``).
 SESSION_KEY = "_wechat_sign_in"
 _GENERATION = re.compile(r"[A-Za-z0-9_-]{1,64}")
-#: On ``g`` when this request's remember cookie was checked already.
+#: In the request's environ when its remember cookie was checked already.
 _CHECKED = "_wechat_generation_checked"
 
 
@@ -173,7 +173,7 @@ def _state_for(manager: LoginManager) -> WeChatState | None:
 def _checking_loader(manager: LoginManager, callback: Any) -> Any:
     def load_user(user_id: Any) -> Any:
         state = _state_for(manager)
-        if state is not None and in_use(state) and not g.get(_CHECKED):
+        if state is not None and in_use(state) and not request.environ.get(_CHECKED):
             sign_in = session.get(SESSION_KEY)
             from_cookie = isinstance(sign_in, dict) and sign_in.get("from_cookie")
             if state.settings.revocable_sessions or from_cookie:
@@ -221,7 +221,7 @@ def _checking_cookie(manager: LoginManager, load_from_cookie: Any) -> Any:
             session["_remember"] = "clear"  # Flask-Login deletes it in this response
             return None
         session[SESSION_KEY] = {"generation": generation, "from_cookie": True}
-        g.setdefault(_CHECKED, True)
+        request.environ[_CHECKED] = True
         return load_from_cookie(encode_cookie(user_id))  # Flask-Login, with the plain id
 
     load_user_from_remember_cookie._wechat_generations = True  # type: ignore[attr-defined]

@@ -28,7 +28,7 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING, Any, Callable
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, request, session
 from flask_login import current_user, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 
@@ -369,7 +369,7 @@ def sign_out(user: Any) -> None:
     logout_user()  # the extension's user_logged_out receiver forgets the token
     signals.signed_out.send(current_app._get_current_object(), user=user)  # type: ignore[attr-defined]
     renew_session("_remember")
-    if g.pop(FORGET_FAILED, None):
+    if request.environ.pop(FORGET_FAILED, None):
         raise SignOutIncomplete("the token storage did not answer at sign-out")
 
 
@@ -410,17 +410,17 @@ def new_session_id() -> None:
     nothing afterwards.
     """
     regenerate = getattr(current_app.session_interface, "regenerate", None)
-    if not callable(regenerate) or g.get(_RENEWED):
+    if not callable(regenerate) or request.environ.get(_RENEWED):
         return  # once a request is enough: the id only travels with the response
     session[_RENEWING] = True  # Flask-Session regenerates only a non-empty session
     regenerate(session)
     session.pop(_RENEWING, None)
-    g.setdefault(_RENEWED, True)
+    request.environ[_RENEWED] = True
 
 
 _RENEWING = "_wechat_renewing"
 _RENEWED = "_wechat_session_renewed"
-#: Set on ``g`` by the extension when the storage failed to forget a signed-out token.
+#: In the request's environ when the storage failed to forget a signed-out token.
 FORGET_FAILED = "_wechat_forget_failed"
 
 
