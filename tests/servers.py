@@ -25,8 +25,8 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -132,16 +132,21 @@ def running_postgresql() -> Iterator[Started]:
         shutil.rmtree(data, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def postgresql_server() -> Iterator[Started]:
-    """A PostgreSQL cluster of its own, on a free loopback port (trust auth)."""
+def _serving(running: Callable[[], AbstractContextManager[Started]]) -> Iterator[Started]:
+    """A session fixture's body: the server, or a skip/fail saying why there is none."""
     try:
-        with running_postgresql() as server:
+        with running() as server:
             yield server
     except Unavailable as missing:
         unavailable(str(missing))
     except RuntimeError as failure:
         pytest.fail(str(failure))
+
+
+@pytest.fixture(scope="session")
+def postgresql_server() -> Iterator[Started]:
+    """A PostgreSQL cluster of its own, on a free loopback port (trust auth)."""
+    yield from _serving(running_postgresql)
 
 
 _databases = itertools.count(1)
@@ -211,13 +216,7 @@ def running_redis() -> Iterator[Started]:
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[Started]:
     """A Redis server of its own on a free loopback port, without persistence."""
-    try:
-        with running_redis() as server:
-            yield server
-    except Unavailable as missing:
-        unavailable(str(missing))
-    except RuntimeError as failure:
-        pytest.fail(str(failure))
+    yield from _serving(running_redis)
 
 
 @pytest.fixture
