@@ -178,7 +178,7 @@ def _directories(root: str, configured: str) -> tuple[str, ...]:
     return tuple(str(Path(root, directory)) for directory in configured.split(";") if directory)
 
 
-class _Catalogs:
+def _callables(ours: _gettext.NullTranslations, app: Any) -> dict[str, Callable[..., Markup]]:
     """Our catalog, then the app's: gettext callables in Jinja's "newstyle".
 
     Newstyle callables escape and format themselves (``_("Hi %(name)s",
@@ -186,35 +186,26 @@ class _Catalogs:
     plain functions, not bound methods: Jinja calls either through
     ``Context.call``, which inspects a bound method at greater cost.
     """
+    #: Looked-up messages; the catalogs do not change while the process runs.
+    found: dict[str, Markup] = {}
 
-    def __init__(self, ours: _gettext.NullTranslations, app: Any) -> None:
-        self.ours, self.app = ours, app
-        #: Looked-up messages; the catalogs do not change while the process runs.
-        found: dict[str, Markup] = {}
+    def gettext(message: str, **variables: Any) -> Markup:
+        markup = found.get(message)
+        if markup is None:
+            text = ours.gettext(message)
+            if text == message and app is not None:
+                text = app.gettext(message)
+            markup = found[message] = Markup(text)  # noqa: S704 - a catalog's own text
+        return markup % variables if variables else markup
 
-        def gettext(message: str, **variables: Any) -> Markup:
-            markup = found.get(message)
-            if markup is None:
-                text = ours.gettext(message)
-                if text == message and app is not None:
-                    text = app.gettext(message)
-                markup = found[message] = Markup(text)  # noqa: S704 - a catalog's own text
-            return markup % variables if variables else markup
+    def ngettext(singular: str, plural: str, n: int, **variables: Any) -> Markup:
+        text = ours.ngettext(singular, plural, n)
+        if text in (singular, plural) and app is not None:
+            text = app.ngettext(singular, plural, n)
+        variables.setdefault("num", n)
+        return _format(text, variables)
 
-        def ngettext(singular: str, plural: str, n: int, **variables: Any) -> Markup:
-            text = ours.ngettext(singular, plural, n)
-            if text in (singular, plural) and app is not None:
-                text = app.ngettext(singular, plural, n)
-            variables.setdefault("num", n)
-            return _format(text, variables)
-
-        self.gettext, self.ngettext = gettext, ngettext
-        #: What :func:`gettext_context` gives a render (read, never changed).
-        self.context: dict[str, Callable[..., Markup]] = {
-            "_": gettext,
-            "gettext": gettext,
-            "ngettext": ngettext,
-        }
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
 
 
 def _format(text: str, variables: dict[str, Any]) -> Markup:
@@ -224,14 +215,17 @@ def _format(text: str, variables: dict[str, Any]) -> Markup:
 
 
 @lru_cache(maxsize=64)
-def _catalogs(locale: str, directories: tuple[str, ...], domain: str) -> _Catalogs:
-    return _Catalogs(translations(locale), _app_catalog(directories, domain, locale))
+def _catalogs(
+    locale: str, directories: tuple[str, ...], domain: str
+) -> dict[str, Callable[..., Markup]]:
+    """The callables for ``locale``, made once (read, never changed: copied for a render)."""
+    return _callables(translations(locale), _app_catalog(directories, domain, locale))
 
 
 def gettext_context(locale: str) -> dict[str, Callable[..., Markup]]:
     """``_``, ``gettext`` and ``ngettext`` for ``locale``, for the context of one render."""
     domain = str(current_app.config.get("BABEL_DOMAIN") or "messages")
-    return dict(_catalogs(locale, _app_directories(), domain).context)
+    return dict(_catalogs(locale, _app_directories(), domain))
 
 
 class LanguageLink(dict):  # type: ignore[type-arg]
